@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
+using Smackdab.Inventory.Domain.Common;
+
+namespace Smackdab.Inventory.Api.Errors;
+
+/// <summary>Maps every exception to a status and an envelope. Controllers contain no try/catch.</summary>
+public sealed class EnvelopeExceptionHandler(ErrorWriter writer, ILogger<EnvelopeExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var context = httpContext;
+        switch (exception)
+        {
+            case DomainException domain:
+                await writer.WriteAsync(context, StatusFor(domain), domain.Code, domain.Message, domain.Details);
+                return true;
+
+            case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
+                await writer.WriteAsync(context, 413, ErrorCodes.PayloadTooLarge, "Request body is too large");
+                return true;
+
+            case BadHttpRequestException bad:
+                await writer.WriteAsync(context, bad.StatusCode, ErrorCodes.BadRequest, "The request could not be read");
+                return true;
+
+            case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
+                // The client went away; there is nobody to answer.
+                context.Response.StatusCode = 499;
+                return true;
+
+            case NpgsqlException { IsTransient: true } or TimeoutException:
+                logger.LogWarning(exception, "Database unavailable for request {RequestId}", context.TraceIdentifier);
+                context.Response.Headers.RetryAfter = "1";
+                await writer.WriteAsync(context, 503, ErrorCodes.ServiceUnavailable, "The service is temporarily unavailable; retry shortly");
+                return true;
+
+            default:
+                logger.LogError(exception, "Unhandled exception for request {RequestId} {Method} {Path}", context.TraceIdentifier, context.Request.Method, context.Request.Path);
+                await writer.WriteAsync(context, 500, ErrorCodes.InternalError, "An unexpected error occurred");
+                return true;
+        }
+    }
+
+    public static int StatusFor(DomainException exception) => exception switch
+    {
+        NotFoundException => StatusCodes.Status404NotFound,
+        ConflictException => StatusCodes.Status409Conflict,
+        PermissionDeniedException => StatusCodes.Status403Forbidden,
+        ValidationFailedException => StatusCodes.Status400BadRequest,
+        _ => StatusCodes.Status400BadRequest,
+    };
+}

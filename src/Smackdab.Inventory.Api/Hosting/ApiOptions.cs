@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Smackdab.Inventory.Api.Hosting;
+
+/// <summary>Section "Api".</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "Api";
+
+    [Range(1024, 100 * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    [Range(1, 1000)]
+    public int MaxPageSize { get; set; } = 200;
+
+    [Range(1, 1000)]
+    public int DefaultPageSize { get; set; } = 25;
+}
+
+/// <summary>Section "Platform": the operator's key that may create organizations.</summary>
+public sealed class PlatformOptions
+{
+    public const string Section = "Platform";
+
+    /// <summary>Unset disables POST /v1/organizations (it answers 404).</summary>
+    public string? ApiKey { get; set; }
+}
+
+/// <summary>Section "Seed".</summary>
+public sealed class SeedOptions
+{
+    public const string Section = "Seed";
+
+    /// <summary>Seed the demo organization org_demo at start.</summary>
+    public bool Demo { get; set; }
+
+    /// <summary>The demo API key's secret; generated when unset.</summary>
+    public string? DemoApiKey { get; set; }
+}
+
+/// <summary>Section "Database".</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>Per-command timeout; a query that runs longer fails with 503 rather than hanging.</summary>
+    [Range(1, 600)]
+    public int CommandTimeoutSeconds { get; set; } = 30;
+}

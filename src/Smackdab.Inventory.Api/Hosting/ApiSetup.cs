@@ -1,0 +1,196 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentValidation;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Serilog;
+using Serilog.Events;
+using Smackdab.Inventory.Api.Errors;
+using Smackdab.Inventory.Api.Http;
+using Smackdab.Inventory.Api.Middleware;
+using Smackdab.Inventory.Api.OpenApi;
+using Smackdab.Inventory.Api.Security;
+using Smackdab.Inventory.Api.Validation;
+using Smackdab.Inventory.Domain.Data;
+using Smackdab.Inventory.Domain.Features;
+using Smackdab.Inventory.Domain.Features.Products;
+
+namespace Smackdab.Inventory.Api.Hosting;
+
+/// <summary>Service registration and the request pipeline, in the order the architecture describes.</summary>
+public static class ApiSetup
+{
+    public static WebApplicationBuilder AddInventoryApi(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        MapEnvironmentAliases(configuration);
+
+        var services = builder.Services;
+        services.AddSerilog((sp, logger) => logger
+            // Sink assemblies are named explicitly: assembly scanning finds nothing when the host is not the entry assembly (tests).
+            .ReadFrom.Configuration(configuration, new Serilog.Settings.Configuration.ConfigurationReaderOptions(
+                typeof(ConsoleLoggerConfigurationExtensions).Assembly,
+                typeof(FileLoggerConfigurationExtensions).Assembly))
+            // Sinks registered as ILogEventSink services (the tests capture log output this way).
+            .ReadFrom.Services(sp)
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+            // Failed commands surface as exceptions and are logged once by the exception handler, with the request id.
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore.Database.Command", LogEventLevel.Fatal)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(), preserveStaticLogger: true);
+
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section));
+        services.AddOptions<SeedOptions>().Bind(configuration.GetSection(SeedOptions.Section));
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        var connectionString = configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set. Run scripts/run.sh, which starts a local PostgreSQL, or set ConnectionStrings__Postgres.");
+        var commandTimeout = configuration.GetValue($"{DatabaseOptions.Section}:CommandTimeoutSeconds", 30);
+        services.AddDbContext<InventoryDbContext>(options => options.UseInventoryPostgres(connectionString, commandTimeout));
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddInventoryDomain();
+        services.AddValidatorsFromAssemblyContaining<ProductWriteRequestValidator>(ServiceLifetime.Singleton);
+        services.AddSingleton<ErrorWriter>();
+        services.AddSingleton<ListQueryParser>();
+        services.AddSingleton<Representation>();
+        services.AddScoped<RequestValidator>();
+        services.AddScoped<DemoSeeder>();
+        services.AddScoped<ValidateBodyFilter>();
+        services.AddExceptionHandler<EnvelopeExceptionHandler>();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddSingleton<IAuthorizationHandler, ScopeRequirementHandler>();
+        services.AddSingleton<IAuthorizationHandler, PlatformRequirementHandler>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, EnvelopeAuthorizationResultHandler>();
+
+        services.AddControllers(options =>
+            {
+                options.Filters.AddService<ValidateBodyFilter>();
+                options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
+            })
+            .AddJsonOptions(options => ConfigureJson(options.JsonSerializerOptions))
+            .ConfigureApiBehaviorOptions(options =>
+            {
+                options.InvalidModelStateResponseFactory = ModelStateErrors.ToEnvelope;
+                // Bodiless 4xx answers (415, 404 from NotFound()) get the envelope from the status-code pages, not ProblemDetails.
+                options.SuppressMapClientErrors = true;
+            });
+        services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
+
+        services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
+        services.AddInventorySwagger();
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = configuration.GetValue($"{ApiOptions.Section}:MaxRequestBodyBytes", 1024L * 1024));
+        return builder;
+    }
+
+    public static WebApplication UseInventoryPipeline(this WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseSerilogRequestLogging(options =>
+        {
+            // This host's logger, not the static one (which is only for failures before the host exists).
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+            options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} ({Route}) responded {StatusCode} in {Elapsed:0.0} ms; request {RequestId}, organization {OrganizationId}";
+            options.EnrichDiagnosticContext = (diagnostics, http) =>
+            {
+                diagnostics.Set("RequestId", http.TraceIdentifier);
+                diagnostics.Set("OrganizationId", http.Request.Headers[TenancyMiddleware.OrganizationHeader].ToString() is { Length: > 0 and <= 64 } org ? org : "-");
+                diagnostics.Set("Route", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "-");
+            };
+        });
+        // EnvelopeExceptionHandler answers every exception; this fallback only satisfies the middleware's configuration check.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = http => http.RequestServices.GetRequiredService<ErrorWriter>()
+                .WriteAsync(http, 500, Domain.Common.ErrorCodes.InternalError, "An unexpected error occurred"),
+        });
+        app.UseStatusCodePages(StatusCodeEnvelopes.WriteAsync);
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+
+        app.UseSwagger();
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint("/swagger/v1/swagger.json", "Smackdab Inventory API v1");
+            options.DocumentTitle = "Smackdab Inventory API";
+        });
+
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseMiddleware<TenancyMiddleware>();
+        app.UseAuthorization();
+
+        app.MapControllers();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
+        return app;
+    }
+
+    public static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DictionaryKeyPolicy = null;
+        options.PropertyNameCaseInsensitive = false;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.Converters.Add(new NormalizedDecimalConverter());
+        // Unknown fields in a request body are refused rather than silently ignored (no mass assignment of id, version, …).
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    }
+
+    /// <summary>The documented short environment variable names.</summary>
+    private static void MapEnvironmentAliases(ConfigurationManager configuration)
+    {
+        var aliases = new Dictionary<string, string>
+        {
+            ["SMACKDAB_PLATFORM_API_KEY"] = $"{PlatformOptions.Section}:ApiKey",
+            ["SMACKDAB_DEMO_API_KEY"] = $"{SeedOptions.Section}:DemoApiKey",
+        };
+        var values = aliases
+            .Select(a => (Key: a.Value, Value: Environment.GetEnvironmentVariable(a.Key)))
+            .Where(a => !string.IsNullOrEmpty(a.Value) && string.IsNullOrEmpty(configuration[a.Key]))
+            .ToDictionary(a => a.Key, a => a.Value);
+        if (values.Count > 0)
+        {
+            configuration.AddInMemoryCollection(values);
+        }
+    }
+}
+
+internal static class HealthResponse
+{
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        var healthy = report.Status == HealthStatus.Healthy;
+        context.Response.StatusCode = healthy ? 200 : 503;
+        var envelope = new Envelope.SuccessEnvelope<object>
+        {
+            Data = new
+            {
+                status = report.Status.ToString().ToLowerInvariant(),
+                checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant()),
+            },
+            Meta = Envelope.RequestInfo.BaseMeta(context),
+            ResponseType = healthy ? "success" : "error",
+        };
+        var json = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<JsonOptions>>().Value.JsonSerializerOptions;
+        return context.Response.WriteAsJsonAsync(envelope, json);
+    }
+}
+
+/// <summary>Ready when PostgreSQL answers.</summary>
+internal sealed class PostgresHealthCheck(InventoryDbContext db) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await db.Database.CanConnectAsync(cancellationToken)
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("PostgreSQL does not answer");
+}

@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using Smackdab.Inventory.Domain.Features.ApiKeys;
+using Smackdab.Inventory.Domain.Features.Balances;
+using Smackdab.Inventory.Domain.Features.Locations;
+using Smackdab.Inventory.Domain.Features.Organizations;
+using Smackdab.Inventory.Domain.Features.Products;
+using Smackdab.Inventory.Domain.Tenancy;
+
+namespace Smackdab.Inventory.Domain.Data;
+
+public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> options, ITenantContext? tenant = null)
+    : DbContext(options)
+{
+    // Read by the global query filters on every query; EF parameterises them per context instance.
+    private string? TenantOrganizationId => tenant?.OrganizationId;
+
+    private string? TenantBranchId => tenant?.BranchId;
+
+    private bool TenantBranchIsolated => tenant?.BranchIsolated ?? false;
+
+    public DbSet<Organization> Organizations => Set<Organization>();
+
+    public DbSet<Branch> Branches => Set<Branch>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<Product> Products => Set<Product>();
+
+    public DbSet<Location> Locations => Set<Location>();
+
+    public DbSet<InventoryBalance> InventoryBalances => Set<InventoryBalance>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
+
+        modelBuilder.Entity<Branch>().HasQueryFilter(b => b.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<ApiKey>().HasQueryFilter(k => k.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<Product>().HasQueryFilter(p => p.OrganizationId == TenantOrganizationId && p.DeletedAt == null);
+        modelBuilder.Entity<Location>().HasQueryFilter(l =>
+            l.OrganizationId == TenantOrganizationId
+            && l.DeletedAt == null
+            && (!TenantBranchIsolated || l.BranchId == TenantBranchId));
+        modelBuilder.Entity<InventoryBalance>().HasQueryFilter(b => b.OrganizationId == TenantOrganizationId);
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Smackdab.Inventory.Domain.Features.ApiKeys;
+using Smackdab.Inventory.Domain.Features.Locations;
+using Smackdab.Inventory.Domain.Features.Organizations;
+using Smackdab.Inventory.Domain.Features.Products;
+using Smackdab.Inventory.Domain.Tenancy;
+
+namespace Smackdab.Inventory.Domain.Features;
+
+public static class DomainServices
+{
+    /// <summary>Registers the feature services and the per-request tenant context.</summary>
+    public static IServiceCollection AddInventoryDomain(this IServiceCollection services)
+    {
+        services.AddScoped<TenantContext>();
+        services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<TenantContext>());
+        services.AddScoped<OrganizationService>();
+        services.AddScoped<BranchService>();
+        services.AddScoped<ApiKeyService>();
+        services.AddScoped<ProductService>();
+        services.AddScoped<LocationService>();
+        return services;
+    }
+}

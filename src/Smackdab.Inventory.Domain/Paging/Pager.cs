@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
+using Smackdab.Inventory.Domain.Common;
+
+namespace Smackdab.Inventory.Domain.Paging;
+
+/// <summary>Sort fields every list shares, and the paging that applies them.</summary>
+public static class Pager
+{
+    public static SortField<TEntity> Timestamp<TEntity>(string name, Expression<Func<TEntity, DateTime>> key) =>
+        new SortField<TEntity, DateTime>(
+            name,
+            key,
+            v => v.Ticks.ToString(CultureInfo.InvariantCulture),
+            s => new DateTime(long.Parse(s, CultureInfo.InvariantCulture), DateTimeKind.Utc));
+
+    public static SortField<TEntity> Text<TEntity>(string name, Expression<Func<TEntity, string>> key) =>
+        new SortField<TEntity, string>(name, key, v => v, s => s);
+
+    /// <summary>Applies sort, cursor or offset, and returns one page plus the pagination block.</summary>
+    public static async Task<PagedResult<TEntity>> PageAsync<TEntity>(
+        IQueryable<TEntity> query,
+        ListRequest request,
+        IReadOnlyList<SortField<TEntity>> sortFields,
+        Expression<Func<TEntity, string>> id,
+        CancellationToken cancellationToken)
+    {
+        var descending = request.Sort.StartsWith('-');
+        var sortName = request.Sort.TrimStart('-', '+');
+        var sortField = sortFields.FirstOrDefault(f => f.Name == sortName)
+            ?? throw new ValidationFailedException("sort", $"Unknown sort field '{sortName}'. Allowed: {string.Join(", ", sortFields.Select(f => f.Name))}");
+
+        var total = await query.LongCountAsync(cancellationToken);
+        var ordered = sortField.OrderBy(query, descending, id);
+        IQueryable<TEntity> pageQuery = ordered;
+
+        if (request.CursorMode && request.AfterKey is not null)
+        {
+            var cursor = CursorKey.TryDecode(request.AfterKey);
+            if (cursor is null || cursor.Sort != request.Sort)
+            {
+                throw new ValidationFailedException("after_key", "Invalid cursor for this sort order; start again without after_key.");
+            }
+
+            try
+            {
+                pageQuery = sortField.OrderBy(sortField.After(query, descending, id, cursor), descending, id);
+            }
+            catch (FormatException)
+            {
+                throw new ValidationFailedException("after_key", "Invalid cursor.");
+            }
+        }
+        else if (!request.CursorMode)
+        {
+            pageQuery = pageQuery.Skip((request.Page - 1) * request.PageSize);
+        }
+
+        var rows = await pageQuery.Take(request.PageSize + 1).ToListAsync(cancellationToken);
+        var hasMore = rows.Count > request.PageSize;
+        if (hasMore)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+
+        var compiledId = id.Compile();
+        var nextCursor = hasMore && rows.Count > 0
+            ? new CursorKey(sortField.Encode(rows[^1]), compiledId(rows[^1]), request.Sort).Encode()
+            : null;
+
+        var info = new PageInfo(request.CursorMode ? null : request.Page, request.PageSize, total, hasMore, nextCursor, request.Sort);
+        return new PagedResult<TEntity>(rows, info);
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Smackdab.Inventory.Domain.Common;
+using Smackdab.Inventory.Tests.Support.Servers;
+
+namespace Smackdab.Inventory.Tests.Support.Api;
+
+/// <summary>
+/// The real API pipeline over a real PostgreSQL database. One database per factory; tests isolate themselves by
+/// creating their own organization through POST /v1/organizations.
+/// </summary>
+public sealed class ApiFactory : WebApplicationFactory<Program>
+{
+    private readonly string _connectionString;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _configureServices;
+
+    private ApiFactory(string connectionString, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configureServices)
+    {
+        _connectionString = connectionString;
+        _settings = settings;
+        _configureServices = configureServices;
+    }
+
+    public string PlatformKey { get; } = "plat_" + PublicId.RandomToken(24);
+
+    public string ConnectionString => _connectionString;
+
+    /// <summary>Creates a fresh database and an API host over it; <paramref name="settings"/> override configuration.</summary>
+    public static async Task<ApiFactory> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
+    {
+        var server = await PostgresServer.GetAsync();
+        var database = "smackdab_test_" + PublicId.RandomToken(10);
+        var connectionString = await server.CreateDatabaseAsync(database);
+        var factory = new ApiFactory(connectionString, settings ?? new Dictionary<string, string?>(), configureServices);
+        _ = factory.Server; // builds the host: migrations run here
+        return factory;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Postgres", _connectionString);
+        builder.UseSetting("Platform:ApiKey", PlatformKey);
+        builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        builder.UseSetting("Seed:Demo", "false");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        if (_configureServices is not null)
+        {
+            builder.ConfigureServices(_configureServices);
+        }
+    }
+}

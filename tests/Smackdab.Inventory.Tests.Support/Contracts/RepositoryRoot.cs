@@ -1,0 +1,20 @@
+namespace Smackdab.Inventory.Tests.Support.Contracts;
+
+public static class RepositoryRoot
+{
+    /// <summary>The folder holding Smackdab.Inventory.sln, found by walking up from the test binaries.</summary>
+    public static string Path { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Smackdab.Inventory.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Smackdab.Inventory.sln not found above " + AppContext.BaseDirectory);
+    }
+}
