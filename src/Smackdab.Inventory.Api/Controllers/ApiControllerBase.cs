@@ -30,9 +30,14 @@ public abstract class ApiControllerBase : ControllerBase
         return Envelope(data, message, StatusCodes.Status201Created, toast: true);
     }
 
-    protected ObjectResult List<T>(PagedResult<T> page, object? items = null)
+    protected ObjectResult List<T>(PagedResult<T> page, object? items = null, IReadOnlyDictionary<string, object?>? extraMeta = null)
     {
         var meta = RequestInfo.BaseMeta(HttpContext);
+        foreach (var (key, value) in extraMeta ?? new Dictionary<string, object?>())
+        {
+            meta[key] = value;
+        }
+
         var info = page.PageInfo;
         meta["pagination"] = new PaginationMeta
         {

@@ -29,6 +29,12 @@ public sealed class EnvelopeExceptionHandler(ErrorWriter writer, ILogger<Envelop
                 context.Response.StatusCode = 499;
                 return true;
 
+            case PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure }:
+                logger.LogWarning("Concurrent update conflict ({SqlState}) for request {RequestId}", ((PostgresException)exception).SqlState, context.TraceIdentifier);
+                context.Response.Headers.RetryAfter = "1";
+                await writer.WriteAsync(context, 409, ErrorCodes.Conflict, "A concurrent update got in the way; retry the request");
+                return true;
+
             case NpgsqlException { IsTransient: true } or TimeoutException:
                 logger.LogWarning(exception, "Database unavailable for request {RequestId}", context.TraceIdentifier);
                 context.Response.Headers.RetryAfter = "1";
@@ -46,6 +52,7 @@ public sealed class EnvelopeExceptionHandler(ErrorWriter writer, ILogger<Envelop
     {
         NotFoundException => StatusCodes.Status404NotFound,
         ConflictException => StatusCodes.Status409Conflict,
+        InsufficientStockException => StatusCodes.Status409Conflict,
         PermissionDeniedException => StatusCodes.Status403Forbidden,
         ValidationFailedException => StatusCodes.Status400BadRequest,
         _ => StatusCodes.Status400BadRequest,

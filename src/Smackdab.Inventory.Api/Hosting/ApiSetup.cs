@@ -46,6 +46,10 @@ public static class ApiSetup
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section));
         services.AddOptions<SeedOptions>().Bind(configuration.GetSection(SeedOptions.Section));
+        services.AddOptions<Domain.Features.Ledger.LedgerOptions>().Bind(configuration.GetSection(Domain.Features.Ledger.LedgerOptions.Section))
+            .Validate(o => o.DefaultHoldTtlSeconds is >= 1 and <= 3600 && o.HoldExpiryIntervalSeconds > 0, "Ledger options out of range")
+            .ValidateOnStart();
+        services.AddHostedService<HoldExpiryWorker>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         var connectionString = configuration.GetConnectionString("Postgres")

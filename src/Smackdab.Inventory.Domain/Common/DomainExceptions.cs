@@ -39,3 +39,17 @@ public sealed class ValidationFailedException : DomainException
 
     public IReadOnlyDictionary<string, string[]> Errors { get; }
 }
+
+/// <summary>A debit beyond available stock; 409 with what was asked for and what there is.</summary>
+public sealed class InsufficientStockException(string productId, string locationId, decimal requested, decimal available, string? field = null)
+    : DomainException(
+        ErrorCodes.InsufficientStock,
+        "Insufficient stock available",
+        new Dictionary<string, object?>
+        {
+            ["product_id"] = productId,
+            ["location_id"] = locationId,
+            ["requested"] = requested,
+            ["available"] = available,
+            ["field"] = field,
+        });

@@ -12,6 +12,9 @@ public static class PublicId
     public const string Product = "prod";
     public const string Location = "loc";
     public const string ApiKey = "key";
+    public const string Transaction = "txn";
+    public const string Transfer = "trf";
+    public const string Allocation = "alloc";
 
     public static string New(string prefix) => $"{prefix}_{RandomToken(16)}";
 

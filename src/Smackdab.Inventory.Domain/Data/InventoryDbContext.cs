@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using Smackdab.Inventory.Domain.Features.Allocations;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
 using Smackdab.Inventory.Domain.Features.Balances;
+using Smackdab.Inventory.Domain.Features.Ledger;
 using Smackdab.Inventory.Domain.Features.Locations;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
@@ -30,6 +32,12 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<InventoryBalance> InventoryBalances => Set<InventoryBalance>();
 
+    public DbSet<InventoryTransaction> InventoryTransactions => Set<InventoryTransaction>();
+
+    public DbSet<InventoryHold> InventoryHolds => Set<InventoryHold>();
+
+    public DbSet<Allocation> Allocations => Set<Allocation>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
@@ -41,6 +49,16 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
             l.OrganizationId == TenantOrganizationId
             && l.DeletedAt == null
             && (!TenantBranchIsolated || l.BranchId == TenantBranchId));
-        modelBuilder.Entity<InventoryBalance>().HasQueryFilter(b => b.OrganizationId == TenantOrganizationId);
+        // Stock rows follow their location into branch isolation.
+        modelBuilder.Entity<InventoryBalance>().HasQueryFilter(b =>
+            b.OrganizationId == TenantOrganizationId
+            && (!TenantBranchIsolated || Set<Location>().Any(l => l.Id == b.LocationId && l.BranchId == TenantBranchId)));
+        modelBuilder.Entity<InventoryTransaction>().HasQueryFilter(t =>
+            t.OrganizationId == TenantOrganizationId
+            && (!TenantBranchIsolated || Set<Location>().Any(l => l.Id == t.LocationId && l.BranchId == TenantBranchId)));
+        modelBuilder.Entity<Allocation>().HasQueryFilter(a =>
+            a.OrganizationId == TenantOrganizationId
+            && (!TenantBranchIsolated || Set<Location>().Any(l => l.Id == a.LocationId && l.BranchId == TenantBranchId)));
+        modelBuilder.Entity<InventoryHold>().HasQueryFilter(h => h.OrganizationId == TenantOrganizationId);
     }
 }

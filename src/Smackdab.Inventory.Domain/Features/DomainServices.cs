@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
+using Smackdab.Inventory.Domain.Features.Allocations;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
+using Smackdab.Inventory.Domain.Features.Balances;
+using Smackdab.Inventory.Domain.Features.Ledger;
 using Smackdab.Inventory.Domain.Features.Locations;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
@@ -19,6 +22,12 @@ public static class DomainServices
         services.AddScoped<ApiKeyService>();
         services.AddScoped<ProductService>();
         services.AddScoped<LocationService>();
+        services.AddScoped<LedgerService>();
+        services.AddScoped<TransferService>();
+        services.AddScoped<HoldService>();
+        services.AddScoped<AllocationService>();
+        services.AddScoped<InventoryReadService>();
+        services.AddScoped<AuditService>();
         return services;
     }
 }

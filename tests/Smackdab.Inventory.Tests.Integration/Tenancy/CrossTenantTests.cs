@@ -9,6 +9,10 @@ public sealed class CrossTenantTests : IAsyncLifetime
     private string _productId = "";
     private string _locationId = "";
     private string _apiKeyId = "";
+    private string _transactionId = "";
+    private string _transferId = "";
+    private string _allocationId = "";
+    private string _holdId = "";
 
     public async Task InitializeAsync()
     {
@@ -22,6 +26,26 @@ public sealed class CrossTenantTests : IAsyncLifetime
         _locationId = (await Envelopes.SuccessAsync(location, HttpStatusCode.Created)).GetProperty("id").GetString()!;
         using var key = await client.PostAsJsonAsync("/v1/api-keys", new { name = "k", scopes = new[] { "inventory.products.read" } });
         _apiKeyId = (await Envelopes.SuccessAsync(key, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+
+        using var second = await client.PostAsJsonAsync("/v1/locations", new { name = "Secret Store" });
+        var secondLocation = (await Envelopes.SuccessAsync(second, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        using var receipt = await client.PostAsJsonAsync("/v1/inventory/transactions", new
+        {
+            transaction_type = "receipt", product_id = _productId, location_id = _locationId, quantity = new { value = 100 },
+        });
+        _transactionId = (await Envelopes.SuccessAsync(receipt, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        using var transfer = await client.PostAsJsonAsync("/v1/inventory/transfers", new
+        {
+            source_location_id = _locationId, destination_location_id = secondLocation, product_id = _productId, quantity = new { value = 10 },
+        });
+        _transferId = (await Envelopes.SuccessAsync(transfer, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        using var allocation = await client.PostAsJsonAsync("/v1/allocations", new { product_id = _productId, location_id = _locationId, quantity = new { value = 5 } });
+        _allocationId = (await Envelopes.SuccessAsync(allocation, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        using var hold = await client.PostAsJsonAsync("/v1/inventory/transactions/prepare", new
+        {
+            operations = new[] { new { type = "debit", product_id = _productId, location_id = _locationId, quantity = new { value = 3 } } },
+        });
+        _holdId = (await Envelopes.SuccessAsync(hold, HttpStatusCode.Created)).GetProperty("transaction_id").GetString()!;
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -39,7 +63,38 @@ public sealed class CrossTenantTests : IAsyncLifetime
         { "DELETE", "/v1/locations/{location}", null },
         { "GET", "/v1/api-keys/{key}", null },
         { "DELETE", "/v1/api-keys/{key}", null },
+        { "GET", "/v1/inventory/transactions/{txn}", null },
+        { "GET", "/v1/inventory/transactions/{hold}/prepared", null },
+        { "POST", "/v1/inventory/transactions/{hold}/commit", null },
+        { "POST", "/v1/inventory/transactions/{hold}/abort", null },
+        { "GET", "/v1/inventory/transfers/{transfer}", null },
+        { "GET", "/v1/allocations/{allocation}", null },
+        { "POST", "/v1/allocations/{allocation}/releases", "{}" },
+        { "POST", "/v1/allocations/{allocation}/fulfillments", "{}" },
+        { "GET", "/v1/products/{product}/inventory", null },
+        { "GET", "/v1/locations/{location}/inventory", null },
+        { "GET", "/v1/inventory/locations/{location}/products", null },
     };
+
+    public static TheoryData<string, string> ForeignReferenceWrites => new()
+    {
+        { "/v1/inventory/transactions", """{"transaction_type":"shipment","product_id":"{product}","location_id":"{location}","quantity":{"value":1}}""" },
+        { "/v1/inventory/transactions/batch", """{"transactions":[{"transaction_type":"shipment","product_id":"{product}","location_id":"{location}","quantity":{"value":1}}]}""" },
+        { "/v1/inventory/transfers", """{"source_location_id":"{location}","destination_location_id":"{location}x","product_id":"{product}","quantity":{"value":1}}""" },
+        { "/v1/allocations", """{"product_id":"{product}","location_id":"{location}","quantity":{"value":1}}""" },
+        { "/v1/inventory/transactions/prepare", """{"operations":[{"type":"debit","product_id":"{product}","location_id":"{location}","quantity":{"value":1}}]}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ForeignReferenceWrites))]
+    public async Task Writes_naming_another_organizations_product_or_location_are_refused(string path, string body)
+    {
+        using var intruder = _other.Client(_api);
+        using var response = await intruder.SendAsync(Request("POST", path, body));
+        var error = await Envelopes.ErrorAsync(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Contains("not found", error.GetProperty("details").ToString());
+        await AssertOwnerDataIntactAsync();
+    }
 
     [Theory]
     [MemberData(nameof(ResourceCalls))]
@@ -69,6 +124,9 @@ public sealed class CrossTenantTests : IAsyncLifetime
     [InlineData("/v1/inventory/locations")]
     [InlineData("/v1/api-keys")]
     [InlineData("/v1/branches")]
+    [InlineData("/v1/inventory/transactions")]
+    [InlineData("/v1/allocations")]
+    [InlineData("/v1/inventory/summary")]
     public async Task Lists_never_include_another_organizations_rows(string path)
     {
         using var intruder = _other.Client(_api);
@@ -79,6 +137,18 @@ public sealed class CrossTenantTests : IAsyncLifetime
         Assert.DoesNotContain(_locationId, text);
         Assert.DoesNotContain(_apiKeyId, text);
         Assert.DoesNotContain(_owner.BranchId, text);
+        Assert.DoesNotContain(_transactionId, text);
+        Assert.DoesNotContain(_allocationId, text);
+    }
+
+    [Fact]
+    public async Task Audit_covers_only_the_callers_organization()
+    {
+        using var intruder = _other.Client(_api);
+        using var response = await intruder.GetAsync("/v1/inventory/audit");
+        var report = await Envelopes.SuccessAsync(response);
+        Assert.Equal(0, report.GetProperty("checked_balances").GetInt32());
+        Assert.Equal(0, report.GetProperty("ledger_rows").GetInt32());
     }
 
     [Fact]
@@ -95,15 +165,19 @@ public sealed class CrossTenantTests : IAsyncLifetime
 
     private HttpRequestMessage Request(string method, string path, string? body)
     {
-        var url = path.Replace("{product}", _productId).Replace("{location}", _locationId).Replace("{key}", _apiKeyId);
+        var url = Fill(path);
         var request = new HttpRequestMessage(new HttpMethod(method), url);
         if (body is not null)
         {
-            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            request.Content = new StringContent(Fill(body), System.Text.Encoding.UTF8, "application/json");
         }
 
         return request;
     }
+
+    private string Fill(string text) => text
+        .Replace("{product}", _productId).Replace("{location}", _locationId).Replace("{key}", _apiKeyId)
+        .Replace("{txn}", _transactionId).Replace("{transfer}", _transferId).Replace("{allocation}", _allocationId).Replace("{hold}", _holdId);
 
     private async Task AssertOwnerDataIntactAsync()
     {
@@ -116,5 +190,15 @@ public sealed class CrossTenantTests : IAsyncLifetime
         Assert.Equal(1, (await Envelopes.SuccessAsync(location)).GetProperty("version").GetInt32());
         using var key = await owner.GetAsync($"/v1/api-keys/{_apiKeyId}");
         Assert.Equal(JsonValueKind.Null, (await Envelopes.SuccessAsync(key)).GetProperty("revoked_at").ValueKind);
+        using var stock = await owner.GetAsync($"/v1/products/{_productId}/inventory");
+        var totals = (await Envelopes.ReadAsync(stock)).GetProperty("meta").GetProperty("totals");
+        Assert.Equal(100m, totals.GetProperty("on_hand").GetDecimal());
+        Assert.Equal(8m, totals.GetProperty("allocated").GetDecimal());
+        using var hold = await owner.GetAsync($"/v1/inventory/transactions/{_holdId}/prepared");
+        Assert.Equal("prepared", (await Envelopes.SuccessAsync(hold)).GetProperty("status").GetString());
+        using var allocation = await owner.GetAsync($"/v1/allocations/{_allocationId}");
+        Assert.Equal("pending", (await Envelopes.SuccessAsync(allocation)).GetProperty("status").GetString());
+        using var audit = await owner.GetAsync("/v1/inventory/audit");
+        Assert.True((await Envelopes.SuccessAsync(audit)).GetProperty("consistent").GetBoolean());
     }
 }

@@ -25,7 +25,7 @@ public sealed record Tenant(string OrganizationId, string BranchId, string Admin
     /// <summary>A client that sends this tenant's organization header and the given key (the admin key by default).</summary>
     public HttpClient Client(ApiFactory api, string? apiKey = null, string? branchId = null, string? inventoryMode = null)
     {
-        var client = api.CreateClient();
+        var client = api.CreateDefaultClient(new IdempotencyKeyHandler());
         client.DefaultRequestHeaders.Add("X-API-Key", apiKey ?? AdminKey);
         client.DefaultRequestHeaders.Add("X-Organization-ID", OrganizationId);
         if (branchId is not null)

@@ -21,6 +21,7 @@ internal sealed class ProductConfiguration : IEntityTypeConfiguration<Product>
         builder.Property(p => p.PriceAmount).HasPrecision(19, 4);
         builder.Property(p => p.PriceCurrency).HasMaxLength(3);
         builder.Property(p => p.Uom).HasMaxLength(32);
+        builder.OwnsMany(p => p.Units, units => units.ToJson("units"));
         builder.Property(p => p.Version).IsConcurrencyToken();
         builder.HasOne<Organization>().WithMany().HasForeignKey(p => p.OrganizationId);
         // A SKU is unique among live products; a deleted product frees its SKU.

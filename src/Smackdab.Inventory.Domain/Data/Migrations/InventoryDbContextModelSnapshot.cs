@@ -23,6 +23,100 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Allocations.Allocation", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<decimal>("FulfilledQuantity")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("fulfilled_quantity");
+
+                    b.Property<string>("LocationId")
+                        .IsRequired()
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("location_id");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Priority")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("priority");
+
+                    b.Property<string>("ProductId")
+                        .IsRequired()
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("product_id");
+
+                    b.Property<decimal>("Quantity")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("quantity");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("reference");
+
+                    b.Property<decimal>("ReleasedQuantity")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("released_quantity");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Uom")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("uom");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_allocations");
+
+                    b.HasIndex("LocationId")
+                        .HasDatabaseName("ix_allocations_location_id");
+
+                    b.HasIndex("ProductId")
+                        .HasDatabaseName("ix_allocations_product_id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id")
+                        .HasDatabaseName("ix_allocations_organization_id_created_at_id");
+
+                    b.HasIndex("OrganizationId", "ProductId", "LocationId", "Status")
+                        .HasDatabaseName("ix_allocations_organization_id_product_id_location_id_status");
+
+                    b.ToTable("allocations", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_allocations_quantities", "released_quantity >= 0 AND fulfilled_quantity >= 0 AND released_quantity + fulfilled_quantity <= quantity");
+                        });
+                });
+
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.ApiKeys.ApiKey", b =>
                 {
                     b.Property<string>("Id")
@@ -160,6 +254,188 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_inventory_balances_allocated_nonnegative", "allocated >= 0");
                         });
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Ledger.InventoryHold", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("reference");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_inventory_holds");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_inventory_holds_organization_id");
+
+                    b.HasIndex("Status", "ExpiresAt")
+                        .HasDatabaseName("ix_inventory_holds_status_expires_at");
+
+                    b.ToTable("inventory_holds", (string)null);
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Ledger.InventoryTransaction", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AllocationId")
+                        .HasColumnType("text")
+                        .HasColumnName("allocation_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("HoldId")
+                        .HasColumnType("text")
+                        .HasColumnName("hold_id");
+
+                    b.Property<decimal>("InputQuantity")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("input_quantity");
+
+                    b.Property<string>("InputUom")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("input_uom");
+
+                    b.Property<string>("LocationId")
+                        .IsRequired()
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("location_id");
+
+                    b.Property<decimal>("NewOnHand")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("new_on_hand");
+
+                    b.Property<string>("Notes")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("notes");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<decimal>("PreviousOnHand")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("previous_on_hand");
+
+                    b.Property<string>("ProductId")
+                        .IsRequired()
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("product_id");
+
+                    b.Property<decimal>("QuantityChange")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("quantity_change");
+
+                    b.Property<string>("ReasonCode")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("reason_code");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("reference");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TransactionType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("transaction_type");
+
+                    b.Property<string>("TransferId")
+                        .HasColumnType("text")
+                        .HasColumnName("transfer_id");
+
+                    b.Property<decimal?>("UnitCostAmount")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("unit_cost_amount");
+
+                    b.Property<string>("UnitCostCurrency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("unit_cost_currency");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_inventory_transactions");
+
+                    b.HasIndex("AllocationId")
+                        .HasDatabaseName("ix_inventory_transactions_allocation_id")
+                        .HasFilter("allocation_id IS NOT NULL");
+
+                    b.HasIndex("HoldId")
+                        .HasDatabaseName("ix_inventory_transactions_hold_id")
+                        .HasFilter("hold_id IS NOT NULL");
+
+                    b.HasIndex("LocationId")
+                        .HasDatabaseName("ix_inventory_transactions_location_id");
+
+                    b.HasIndex("ProductId")
+                        .HasDatabaseName("ix_inventory_transactions_product_id");
+
+                    b.HasIndex("TransferId")
+                        .HasDatabaseName("ix_inventory_transactions_transfer_id")
+                        .HasFilter("transfer_id IS NOT NULL");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id")
+                        .HasDatabaseName("ix_inventory_transactions_organization_id_created_at_id");
+
+                    b.HasIndex("OrganizationId", "ProductId", "LocationId")
+                        .HasDatabaseName("ix_inventory_transactions_organization_id_product_id_location_");
+
+                    b.ToTable("inventory_transactions", (string)null);
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Locations.Location", b =>
@@ -394,6 +670,30 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                     b.ToTable("products", (string)null);
                 });
 
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Allocations.Allocation", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Locations.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_allocations_locations_location_id");
+
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_allocations_organizations_organization_id");
+
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Products.Product", null)
+                        .WithMany()
+                        .HasForeignKey("ProductId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_allocations_products_product_id");
+                });
+
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.ApiKeys.ApiKey", b =>
                 {
                     b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
@@ -426,6 +726,79 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_inventory_balances_products_product_id");
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Ledger.InventoryHold", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_inventory_holds_organizations_organization_id");
+
+                    b.OwnsMany("Smackdab.Inventory.Domain.Features.Ledger.HoldOperation", "Operations", b1 =>
+                        {
+                            b1.Property<string>("InventoryHoldId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
+
+                            b1.Property<decimal>("BaseQuantity");
+
+                            b1.Property<decimal>("InputQuantity");
+
+                            b1.Property<string>("InputUom")
+                                .IsRequired();
+
+                            b1.Property<string>("LocationId")
+                                .IsRequired();
+
+                            b1.Property<string>("ProductId")
+                                .IsRequired();
+
+                            b1.Property<string>("Type")
+                                .IsRequired();
+
+                            b1.HasKey("InventoryHoldId", "__synthesizedOrdinal")
+                                .HasName("pk_inventory_holds");
+
+                            b1.ToTable("inventory_holds");
+
+                            b1
+                                .ToJson("operations")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("InventoryHoldId")
+                                .HasConstraintName("fk_inventory_holds_inventory_holds_inventory_hold_id");
+                        });
+
+                    b.Navigation("Operations");
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Ledger.InventoryTransaction", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Locations.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_inventory_transactions_locations_location_id");
+
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_inventory_transactions_organizations_organization_id");
+
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Products.Product", null)
+                        .WithMany()
+                        .HasForeignKey("ProductId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_inventory_transactions_products_product_id");
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Locations.Location", b =>
@@ -511,6 +884,34 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_products_organizations_organization_id");
+
+                    b.OwnsMany("Smackdab.Inventory.Domain.Features.Products.ProductUnit", "Units", b1 =>
+                        {
+                            b1.Property<string>("ProductId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
+
+                            b1.Property<decimal>("Factor");
+
+                            b1.Property<string>("Uom")
+                                .IsRequired();
+
+                            b1.HasKey("ProductId", "__synthesizedOrdinal")
+                                .HasName("pk_products");
+
+                            b1.ToTable("products");
+
+                            b1
+                                .ToJson("units")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("ProductId")
+                                .HasConstraintName("fk_products_products_product_id");
+                        });
+
+                    b.Navigation("Units");
                 });
 #pragma warning restore 612, 618
         }

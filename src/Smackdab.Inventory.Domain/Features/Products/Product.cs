@@ -21,7 +21,21 @@ public sealed class Product : TenantEntity, ISoftDeletable
     /// <summary>The base unit of measure; ledger quantities are stored in it.</summary>
     public string Uom { get; set; } = "EACH";
 
+    /// <summary>Other units this product is counted in, each a multiple of <see cref="Uom"/> (e.g. CASE = 12 EACH).</summary>
+    public List<ProductUnit> Units { get; set; } = [];
+
     public DateTime? DeletedAt { get; set; }
+
+    /// <summary>How many base units one <paramref name="uom"/> is, or null when the product has no such unit.</summary>
+    public decimal? FactorOf(string uom) =>
+        uom == Uom ? 1m : Units.FirstOrDefault(u => u.Uom == uom)?.Factor;
+}
+
+public sealed class ProductUnit
+{
+    public string Uom { get; set; } = "";
+
+    public decimal Factor { get; set; }
 }
 
 public static class ProductStatuses

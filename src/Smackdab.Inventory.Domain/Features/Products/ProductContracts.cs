@@ -20,6 +20,9 @@ public sealed record ProductWriteRequest
 
     public string? Uom { get; init; }
 
+    /// <summary>Alternative units, each a multiple of the base unit: [{"uom": "CASE", "factor": 12}].</summary>
+    public IReadOnlyList<UnitDto>? Units { get; init; }
+
     public static ProductWriteRequest Example => new()
     {
         Sku = "WIDGET-001",
@@ -29,7 +32,15 @@ public sealed record ProductWriteRequest
         Description = "A premium widget",
         Price = new Money(25.50m, "USD"),
         Uom = "EACH",
+        Units = [new UnitDto { Uom = "CASE", Factor = 12 }],
     };
+}
+
+public sealed record UnitDto
+{
+    public string? Uom { get; init; }
+
+    public decimal? Factor { get; init; }
 }
 
 public sealed record ProductResponse
@@ -49,6 +60,8 @@ public sealed record ProductResponse
     public Money? Price { get; init; }
 
     public string Uom { get; init; } = "";
+
+    public IReadOnlyList<UnitDto> Units { get; init; } = [];
 
     public int Version { get; init; }
 
@@ -74,6 +87,7 @@ public sealed record ProductResponse
         Description = p.Description,
         Price = p.PriceAmount is { } amount ? new Money(amount, p.PriceCurrency ?? "USD") : null,
         Uom = p.Uom,
+        Units = p.Units.Select(u => new UnitDto { Uom = u.Uom, Factor = u.Factor }).ToList(),
         Version = p.Version,
         CreatedAt = p.CreatedAt,
         UpdatedAt = p.UpdatedAt,

@@ -64,6 +64,7 @@ public sealed class ProductService(InventoryDbContext db, TenantContext tenant, 
             Description = p.Description,
             Price = p.PriceAmount is { } amount ? new Money(amount, p.PriceCurrency ?? "USD") : null,
             Uom = p.Uom,
+            Units = p.Units.Select(u => new UnitDto { Uom = u.Uom, Factor = u.Factor }).ToList(),
         };
     }
 
@@ -117,6 +118,7 @@ public sealed class ProductService(InventoryDbContext db, TenantContext tenant, 
         product.PriceAmount = request.Price?.Amount;
         product.PriceCurrency = request.Price?.Currency;
         product.Uom = request.Uom ?? "EACH";
+        product.Units = (request.Units ?? []).Select(u => new ProductUnit { Uom = u.Uom!, Factor = u.Factor!.Value }).ToList();
     }
 
     private async Task SaveAsync(string sku, CancellationToken ct)

@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Mvc;
+using Smackdab.Inventory.Api.Envelope;
+using Smackdab.Inventory.Api.Http;
+using Smackdab.Inventory.Api.Security;
+using Smackdab.Inventory.Domain.Common;
+using Smackdab.Inventory.Domain.Features.Balances;
+
+namespace Smackdab.Inventory.Api.Controllers;
+
+[Tags("Stock")]
+public sealed class StockController(InventoryReadService stock, AuditService audit, ListQueryParser lists) : ApiControllerBase
+{
+    /// <summary>A product's stock per location, with totals in meta.totals.</summary>
+    /// <remarks>Filter <c>location_group</c>; sort <c>location_id</c> (default), <c>location_name</c>, <c>updated_at</c>.</remarks>
+    [HttpGet("v1/products/{id}/inventory")]
+    [RequireScope(Scopes.ProductsRead)]
+    [ProducesResponseType<SuccessEnvelope<List<StockRow>>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> ProductInventory(string id, CancellationToken ct)
+    {
+        var (page, totals) = await stock.ForProductAsync(id, lists.Parse(Request.Query, ["location_group"]), ct);
+        return List(page, extraMeta: new Dictionary<string, object?> { ["totals"] = totals });
+    }
+
+    /// <summary>The stock of every product at a location, with totals in meta.totals.</summary>
+    /// <remarks>Filter <c>product_id</c>; sort <c>sku</c> (default), <c>updated_at</c>.</remarks>
+    [HttpGet("v1/locations/{id}/inventory")]
+    [HttpGet("v1/inventory/locations/{id}/products")]
+    [RequireScope(Scopes.ProductsRead)]
+    [ProducesResponseType<SuccessEnvelope<List<StockRow>>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> LocationInventory(string id, CancellationToken ct)
+    {
+        var (page, totals) = await stock.ForLocationAsync(id, lists.Parse(Request.Query, ["product_id"]), ct);
+        return List(page, extraMeta: new Dictionary<string, object?> { ["totals"] = totals });
+    }
+
+    /// <summary>Inventory summary: per product, totals across locations and by location group.</summary>
+    /// <remarks>Filters <c>product_id</c>, <c>category</c>; sort <c>sku</c> (default) or <c>name</c>.</remarks>
+    [HttpGet("v1/inventory/summary")]
+    [RequireScope(Scopes.ReportsRead)]
+    [ProducesResponseType<SuccessEnvelope<List<ProductSummary>>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Summary(CancellationToken ct) =>
+        List(await stock.SummaryAsync(lists.Parse(Request.Query, ["product_id", "category"]), ct));
+
+    /// <summary>Recompute balances from the ledger and report every mismatch.</summary>
+    /// <remarks>on_hand must equal the sum of the ledger; allocated must equal open allocations plus prepared holds.
+    /// Optional <c>product_id</c> limits the check to one product.</remarks>
+    [HttpGet("v1/inventory/audit")]
+    [RequireScope(Scopes.ReportsRead)]
+    [ProducesResponseType<SuccessEnvelope<AuditReport>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Audit([FromQuery(Name = "product_id")] string? productId, CancellationToken ct)
+    {
+        var report = await audit.RunAsync(productId, ct);
+        return Envelope(report, report.Consistent ? "No mismatches" : $"{report.Mismatches.Count} mismatches found");
+    }
+}
