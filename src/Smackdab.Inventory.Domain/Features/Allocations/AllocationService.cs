@@ -64,31 +64,12 @@ public sealed class AllocationService(InventoryDbContext db, TenantContext tenan
 
     public async Task<PagedResult<AllocationResponse>> ListAsync(ListRequest request, CancellationToken ct)
     {
-        var query = db.Allocations.AsNoTracking();
-        if (request.Filter("priority") is { } priority)
-        {
-            query = query.Where(a => a.Priority == priority);
-        }
-
-        if (request.Filter("status") is { } status)
-        {
-            query = query.Where(a => a.Status == status);
-        }
-
-        if (request.Filter("product_id") is { } productId)
-        {
-            query = query.Where(a => a.ProductId == productId);
-        }
-
-        if (request.Filter("location_id") is { } locationId)
-        {
-            query = query.Where(a => a.LocationId == locationId);
-        }
-
-        if (request.Filter("reference") is { } reference)
-        {
-            query = query.Where(a => a.Reference == reference);
-        }
+        var query = db.Allocations.AsNoTracking()
+            .WhereFilter(request, "priority", a => a.Priority)
+            .WhereFilter(request, "status", a => a.Status)
+            .WhereFilter(request, "product_id", a => a.ProductId)
+            .WhereFilter(request, "location_id", a => a.LocationId)
+            .WhereFilter(request, "reference", a => a.Reference);
 
         var page = await Pager.PageAsync(query, request, SortFields, a => a.Id, ct);
         return page.Map(a => AllocationResponse.From(a));

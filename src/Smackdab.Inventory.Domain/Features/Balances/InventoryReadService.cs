@@ -29,11 +29,7 @@ public sealed class InventoryReadService(InventoryDbContext db)
             throw new NotFoundException("Product", productId);
         }
 
-        var rows = Rows().Where(r => r.ProductId == productId);
-        if (request.Filter("location_group") is { } group)
-        {
-            rows = rows.Where(r => r.LocationGroup == group);
-        }
+        var rows = Rows().Where(r => r.ProductId == productId).WhereFilter(request, "location_group", r => r.LocationGroup);
 
         var totals = await TotalsAsync(rows, ct);
         return (await Pager.PageAsync(rows, request with { Sort = DefaultSort(request, "location_id") }, StockSortFields, r => r.LocationId, ct), totals);
@@ -46,11 +42,7 @@ public sealed class InventoryReadService(InventoryDbContext db)
             throw new NotFoundException("Location", locationId);
         }
 
-        var rows = Rows().Where(r => r.LocationId == locationId);
-        if (request.Filter("product_id") is { } productId)
-        {
-            rows = rows.Where(r => r.ProductId == productId);
-        }
+        var rows = Rows().Where(r => r.LocationId == locationId).WhereFilter(request, "product_id", r => r.ProductId);
 
         var totals = await TotalsAsync(rows, ct);
         return (await Pager.PageAsync(rows, request with { Sort = DefaultSort(request, "sku") }, StockSortFields, r => r.ProductId, ct), totals);
@@ -59,16 +51,10 @@ public sealed class InventoryReadService(InventoryDbContext db)
     /// <summary>Per product, totals across visible locations and per location group: one grouped query over balances.</summary>
     public async Task<PagedResult<ProductSummary>> SummaryAsync(ListRequest request, CancellationToken ct)
     {
-        var products = db.Products.AsNoTracking().Select(p => new ProductRow { Id = p.Id, Sku = p.Sku, Name = p.Name, Uom = p.Uom, Category = p.Category });
-        if (request.Filter("product_id") is { } productId)
-        {
-            products = products.Where(p => p.Id == productId);
-        }
-
-        if (request.Filter("category") is { } category)
-        {
-            products = products.Where(p => p.Category == category);
-        }
+        var products = db.Products.AsNoTracking()
+            .Select(p => new ProductRow { Id = p.Id, Sku = p.Sku, Name = p.Name, Uom = p.Uom, Category = p.Category })
+            .WhereFilter(request, "product_id", p => p.Id)
+            .WhereFilter(request, "category", p => p.Category);
 
         var page = await Pager.PageAsync(products, request with { Sort = DefaultSort(request, "sku") }, SummarySortFields, p => p.Id, ct);
         var ids = page.Items.Select(p => p.Id).ToList();

@@ -71,26 +71,11 @@ public sealed class LedgerService(InventoryDbContext db, TenantContext tenant, T
 
     public async Task<PagedResult<TransactionResponse>> ListAsync(ListRequest request, DateTime? startDate, DateTime? endDate, CancellationToken ct)
     {
-        var query = db.InventoryTransactions.AsNoTracking();
-        if (request.Filter("product_id") is { } productId)
-        {
-            query = query.Where(t => t.ProductId == productId);
-        }
-
-        if (request.Filter("location_id") is { } locationId)
-        {
-            query = query.Where(t => t.LocationId == locationId);
-        }
-
-        if (request.Filter("transaction_type") is { } type)
-        {
-            query = query.Where(t => t.TransactionType == type);
-        }
-
-        if (request.Filter("reference") is { } reference)
-        {
-            query = query.Where(t => t.Reference == reference);
-        }
+        var query = db.InventoryTransactions.AsNoTracking()
+            .WhereFilter(request, "product_id", t => t.ProductId)
+            .WhereFilter(request, "location_id", t => t.LocationId)
+            .WhereFilter(request, "transaction_type", t => t.TransactionType)
+            .WhereFilter(request, "reference", t => t.Reference);
 
         if (startDate is { } start)
         {

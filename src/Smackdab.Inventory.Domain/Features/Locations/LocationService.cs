@@ -20,21 +20,10 @@ public sealed class LocationService(InventoryDbContext db, TenantContext tenant,
 
     public async Task<PagedResult<LocationResponse>> ListAsync(ListRequest request, CancellationToken ct)
     {
-        var query = db.Locations.AsNoTracking();
-        if (request.Filter("type") is { } type)
-        {
-            query = query.Where(l => l.Type == type);
-        }
-
-        if (request.Filter("branch_id") is { } branchId)
-        {
-            query = query.Where(l => l.BranchId == branchId);
-        }
-
-        if (request.Filter("location_group") is { } group)
-        {
-            query = query.Where(l => l.LocationGroup == group);
-        }
+        var query = db.Locations.AsNoTracking()
+            .WhereFilter(request, "type", l => l.Type)
+            .WhereFilter(request, "branch_id", l => l.BranchId)
+            .WhereFilter(request, "location_group", l => l.LocationGroup);
 
         if (!string.IsNullOrWhiteSpace(request.Search))
         {

@@ -23,16 +23,9 @@ public sealed class ProductService(InventoryDbContext db, TenantContext tenant, 
 
     public async Task<PagedResult<ProductResponse>> ListAsync(ListRequest request, IReadOnlyCollection<string> include, CancellationToken ct)
     {
-        var query = db.Products.AsNoTracking();
-        if (request.Filter("status") is { } status)
-        {
-            query = query.Where(p => p.Status == status);
-        }
-
-        if (request.Filter("category") is { } category)
-        {
-            query = query.Where(p => p.Category == category);
-        }
+        var query = db.Products.AsNoTracking()
+            .WhereFilter(request, "status", p => p.Status)
+            .WhereFilter(request, "category", p => p.Category);
 
         if (!string.IsNullOrWhiteSpace(request.Search))
         {
