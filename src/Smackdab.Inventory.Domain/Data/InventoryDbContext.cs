@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
 using Smackdab.Inventory.Domain.Features.Balances;
+using Smackdab.Inventory.Domain.Features.Idempotency;
 using Smackdab.Inventory.Domain.Features.Locations;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
@@ -30,6 +31,8 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<InventoryBalance> InventoryBalances => Set<InventoryBalance>();
 
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
@@ -42,5 +45,6 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
             && l.DeletedAt == null
             && (!TenantBranchIsolated || l.BranchId == TenantBranchId));
         modelBuilder.Entity<InventoryBalance>().HasQueryFilter(b => b.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<IdempotencyRecord>().HasQueryFilter(r => r.OrganizationId == TenantOrganizationId);
     }
 }

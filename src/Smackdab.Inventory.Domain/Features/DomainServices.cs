@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
+using Smackdab.Inventory.Domain.Features.Idempotency;
 using Smackdab.Inventory.Domain.Features.Locations;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
@@ -19,6 +20,8 @@ public static class DomainServices
         services.AddScoped<ApiKeyService>();
         services.AddScoped<ProductService>();
         services.AddScoped<LocationService>();
+        services.AddScoped<OrganizationSettingsService>();
+        services.AddScoped<IIdempotencyStore, IdempotencyStore>();
         return services;
     }
 }
