@@ -29,6 +29,7 @@ public sealed class RedisConnection(IOptions<RedisOptions> options) : IAsyncDisp
         configuration.SyncTimeout = settings.OperationTimeoutMilliseconds;
         configuration.AsyncTimeout = settings.OperationTimeoutMilliseconds;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.ReconnectRetryPolicy = new LinearRetry(settings.ConnectTimeoutMilliseconds);
         configuration.ClientName ??= "smackdab-inventory-api";
         return ConnectionMultiplexer.ConnectAsync(configuration);
     }
