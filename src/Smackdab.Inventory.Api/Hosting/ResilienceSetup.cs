@@ -19,8 +19,8 @@ public static class ResilienceSetup
         services.AddOptions<RedisOptions>().Bind(configuration.GetSection(RedisOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CompressionOptions>().Bind(configuration.GetSection(CompressionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
-        services.AddHostedService<IdempotencyCleanupService>();
-        services.AddSingleton(sp => sp.GetServices<IHostedService>().OfType<IdempotencyCleanupService>().Single());
+        services.AddSingleton<IdempotencyCleanupService>();
+        services.AddHostedService(sp => sp.GetRequiredService<IdempotencyCleanupService>());
 
         services.AddMemoryCache();
         services.AddSingleton<RedisConnection>();

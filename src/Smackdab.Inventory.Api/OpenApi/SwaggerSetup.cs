@@ -38,6 +38,7 @@ public static class SwaggerSetup
                 : type.Name);
             options.OperationFilter<StandardHeadersOperationFilter>();
             options.OperationFilter<Versioning.DeprecatedOperationFilter>();
+            options.OperationFilter<Idempotency.IdempotencyKeyOperationFilter>();
             options.SchemaFilter<ExampleSchemaFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, "Smackdab.Inventory.Api.xml");
             if (File.Exists(xml))

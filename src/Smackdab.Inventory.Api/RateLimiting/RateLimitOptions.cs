@@ -7,7 +7,7 @@ namespace Smackdab.Inventory.Api.RateLimiting;
 public sealed class RateLimitOptions
 {
     public const string Section = "RateLimiting";
-    public const string DefaultTier = "default";
+    public const string DefaultTier = Domain.Features.Organizations.OrganizationDefaults.RateLimitTier;
 
     public bool Enabled { get; set; } = true;
 

@@ -47,6 +47,27 @@ public sealed class IdempotencyKeyRequiredTests(TestOnlyTenantFixture fixture) :
     }
 
     [Fact]
+    public async Task A_post_to_a_get_only_inventory_route_is_still_405()
+    {
+        using var response = await fixture.Client.PostAsJsonAsync("/v1/inventory/locations", new { name = "x" });
+        await Envelopes.ErrorAsync(response, HttpStatusCode.MethodNotAllowed, "METHOD_NOT_ALLOWED");
+    }
+
+    [Fact]
+    public async Task Swagger_documents_the_key_on_mutations()
+    {
+        using var anonymous = fixture.Api.CreateClient();
+        using var swagger = await anonymous.GetAsync("/swagger/v1/swagger.json");
+        var paths = JsonDocument.Parse(await swagger.Content.ReadAsStringAsync()).RootElement.GetProperty("paths");
+        static bool HasKey(JsonElement operation) =>
+            operation.GetProperty("parameters").EnumerateArray().Any(p => p.GetProperty("name").GetString() == "Idempotency-Key");
+        Assert.True(HasKey(paths.GetProperty("/v1/products").GetProperty("post")));
+        Assert.True(HasKey(paths.GetProperty("/v1/products/{id}").GetProperty("patch")));
+        Assert.True(HasKey(paths.GetProperty("/v1/products/{id}").GetProperty("delete")));
+        Assert.False(HasKey(paths.GetProperty("/v1/products/{id}").GetProperty("put")));
+    }
+
+    [Fact]
     public async Task Elsewhere_the_key_is_optional()
     {
         using var response = await fixture.Client.PostAsJsonAsync("/v1/products", new { sku = "NOKEY-1", name = "Widget" });
