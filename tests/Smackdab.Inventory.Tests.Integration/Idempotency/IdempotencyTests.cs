@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Smackdab.Inventory.Tests.Integration.Idempotency;
 
-public sealed class IdempotencyTests(TenantFixture fixture) : IClassFixture<TenantFixture>
+public sealed class IdempotencyTests(TenantFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<TenantFixture>
 {
     private readonly HttpClient _client = fixture.Client;
 
@@ -185,7 +185,9 @@ public sealed class IdempotencyTests(TenantFixture fixture) : IClassFixture<Tena
     [Fact]
     public async Task Fifty_concurrent_identical_posts_with_one_key_create_exactly_one_product()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcomes = await IdempotencyRace.SendAsync(_client, HttpMethod.Post, "/v1/products", Product("IDEM-RACE"), NewKey(), callers: 50);
+        output.WriteLine($"50 callers in {clock.ElapsedMilliseconds} ms: " + string.Join(", ", outcomes.GroupBy(o => (int)o.Status).OrderBy(g => g.Key).Select(g => $"{g.Key} x{g.Count()}")));
 
         var data = IdempotencyRace.AssertAppliedOnce(outcomes);
         Assert.Equal("IDEM-RACE", data.GetProperty("sku").GetString());

@@ -5,7 +5,7 @@ using Smackdab.Inventory.Tests.Support.Servers;
 namespace Smackdab.Inventory.Tests.Integration.RateLimiting;
 
 /// <summary>Redis killed mid-run: the API keeps answering (in-process limits), says so once, and goes back to Redis when it returns.</summary>
-public sealed class RedisOutageTests
+public sealed class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string DownLine = "Redis is unavailable for rate limiting";
     private const string BackLine = "Redis answers again";
@@ -54,6 +54,7 @@ public sealed class RedisOutageTests
             }
 
             outage.Stop();
+            output.WriteLine($"25 requests with Redis down: {outage.ElapsedMilliseconds} ms");
             Assert.True(limiter.IsDegraded);
             Assert.True(outage.Elapsed < TimeSpan.FromSeconds(10), $"25 requests during the outage took {outage.Elapsed}");
             Assert.Equal(1, log.Lines.Count(l => l.Contains(DownLine, StringComparison.Ordinal)));
@@ -71,6 +72,7 @@ public sealed class RedisOutageTests
             }
 
             Assert.False(limiter.IsDegraded, "the limiter did not go back to Redis within 30 s");
+            output.WriteLine($"back on Redis {30 - (deadline - DateTime.UtcNow).TotalSeconds:0.0} s after the restart");
             Assert.Equal(1, log.Lines.Count(l => l.Contains(BackLine, StringComparison.Ordinal)));
             Assert.Equal(1, log.Lines.Count(l => l.Contains(DownLine, StringComparison.Ordinal)));
         }
