@@ -11,6 +11,7 @@ COPY src/Smackdab.Inventory.Api/Smackdab.Inventory.Api.csproj src/Smackdab.Inven
 RUN dotnet restore src/Smackdab.Inventory.Api/Smackdab.Inventory.Api.csproj
 
 COPY shared/ shared/
+COPY docs/ docs/
 COPY src/ src/
 RUN dotnet publish src/Smackdab.Inventory.Api/Smackdab.Inventory.Api.csproj \
         -c Release --no-restore -o /app /p:UseAppHost=false

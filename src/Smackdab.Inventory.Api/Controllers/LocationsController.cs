@@ -5,6 +5,7 @@ using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Http;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Api.Validation;
+using Smackdab.Inventory.Api.Versioning;
 using Smackdab.Inventory.Domain.Common;
 using Smackdab.Inventory.Domain.Features.Locations;
 using Smackdab.Inventory.Domain.Features.Products;
@@ -19,13 +20,14 @@ public sealed class LocationsController(
     RequestValidator validator,
     IOptions<JsonOptions> json) : ApiControllerBase
 {
+    private const string DeprecatedSince = "2026-11-24";
+    private const string Sunset = "2027-06-30";
     private static readonly string[] Filters = ["type", "branch_id", "location_group"];
 
     /// <summary>List locations.</summary>
     /// <remarks>Filters: <c>type</c>, <c>branch_id</c>, <c>location_group</c> (plain or <c>filters[…]</c>); <c>q</c> searches name and code.
     /// With <c>X-Inventory-Mode: branch_isolated</c> only the request branch's locations are listed.</remarks>
     [HttpGet("v1/locations")]
-    [HttpGet("v1/inventory/locations")]
     [RequireScope(Scopes.ProductsRead)]
     [ProducesResponseType<SuccessEnvelope<List<LocationResponse>>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> List(CancellationToken ct)
@@ -34,9 +36,15 @@ public sealed class LocationsController(
         return List(page, representation.SelectFields(Request.Query, page.Items, []));
     }
 
+    /// <summary>List locations (deprecated alias of GET /v1/locations).</summary>
+    [HttpGet("v1/inventory/locations")]
+    [Deprecated(since: DeprecatedSince, sunset: Sunset, link: MigrationGuide.Path + "#inventory-locations", Replacement = "GET /v1/locations")]
+    [RequireScope(Scopes.ProductsRead)]
+    [ProducesResponseType<SuccessEnvelope<List<LocationResponse>>>(StatusCodes.Status200OK)]
+    public Task<IActionResult> ListDeprecated(CancellationToken ct) => List(ct);
+
     /// <summary>Get a location.</summary>
     [HttpGet("v1/locations/{id}")]
-    [HttpGet("v1/inventory/locations/{id}")]
     [RequireScope(Scopes.ProductsRead)]
     [ProducesResponseType<SuccessEnvelope<LocationResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
@@ -46,6 +54,14 @@ public sealed class LocationsController(
         return NotModifiedIfMatches(location.Version)
             ?? Envelope(representation.SelectFields(Request.Query, location, []), "Location retrieved successfully");
     }
+
+    /// <summary>Get a location (deprecated alias of GET /v1/locations/{id}).</summary>
+    [HttpGet("v1/inventory/locations/{id}")]
+    [Deprecated(since: DeprecatedSince, sunset: Sunset, link: MigrationGuide.Path + "#inventory-locations", Replacement = "GET /v1/locations/{id}")]
+    [RequireScope(Scopes.ProductsRead)]
+    [ProducesResponseType<SuccessEnvelope<LocationResponse>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    public Task<IActionResult> GetDeprecated(string id, CancellationToken ct) => Get(id, ct);
 
     /// <summary>Create a location.</summary>
     [HttpPost("v1/locations")]

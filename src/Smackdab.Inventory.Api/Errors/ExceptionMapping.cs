@@ -35,7 +35,12 @@ public sealed class EnvelopeExceptionHandler(ErrorWriter writer, ILogger<Envelop
                 await writer.WriteAsync(context, 409, ErrorCodes.Conflict, "A concurrent update got in the way; retry the request");
                 return true;
 
-            case NpgsqlException { IsTransient: true } or TimeoutException:
+            case InvalidDataException:
+                // A compressed request body that does not decompress.
+                await writer.WriteAsync(context, 400, ErrorCodes.BadRequest, "The request body could not be decompressed");
+                return true;
+
+            case NpgsqlException { IsTransient: true } or TimeoutException or Microsoft.EntityFrameworkCore.DbUpdateException { InnerException: NpgsqlException { IsTransient: true } }:
                 logger.LogWarning(exception, "Database unavailable for request {RequestId}", context.TraceIdentifier);
                 context.Response.Headers.RetryAfter = "1";
                 await writer.WriteAsync(context, 503, ErrorCodes.ServiceUnavailable, "The service is temporarily unavailable; retry shortly");

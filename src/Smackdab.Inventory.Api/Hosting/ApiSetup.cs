@@ -10,10 +10,13 @@ using Serilog;
 using Serilog.Events;
 using Smackdab.Inventory.Api.Errors;
 using Smackdab.Inventory.Api.Http;
+using Smackdab.Inventory.Api.Idempotency;
 using Smackdab.Inventory.Api.Middleware;
 using Smackdab.Inventory.Api.OpenApi;
+using Smackdab.Inventory.Api.RateLimiting;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Api.Validation;
+using Smackdab.Inventory.Api.Versioning;
 using Smackdab.Inventory.Domain.Data;
 using Smackdab.Inventory.Domain.Features;
 using Smackdab.Inventory.Domain.Features.Products;
@@ -91,6 +94,7 @@ public static class ApiSetup
 
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
         services.AddInventorySwagger();
+        services.AddInventoryResilience(configuration);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Limits.MaxRequestBodySize = configuration.GetValue($"{ApiOptions.Section}:MaxRequestBodyBytes", 1024L * 1024));
@@ -100,6 +104,7 @@ public static class ApiSetup
     public static WebApplication UseInventoryPipeline(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseInventoryResponseCompression();
         app.UseSerilogRequestLogging(options =>
         {
             // This host's logger, not the static one (which is only for failures before the host exists).
@@ -119,7 +124,6 @@ public static class ApiSetup
                 .WriteAsync(http, 500, Domain.Common.ErrorCodes.InternalError, "An unexpected error occurred"),
         });
         app.UseStatusCodePages(StatusCodeEnvelopes.WriteAsync);
-        app.UseMiddleware<RequestBodyLimitMiddleware>();
 
         app.UseSwagger();
         app.UseSwaggerUI(options =>
@@ -130,10 +134,18 @@ public static class ApiSetup
 
         app.UseRouting();
         app.UseAuthentication();
+        app.UseMiddleware<RateLimitMiddleware>();
+        app.UseInventoryRequestDecompression();
+        // After decompression, so that the limit applies to the decompressed body (a gzip bomb is a 413).
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseMiddleware<ApiVersionMiddleware>();
+        app.UseMiddleware<DeprecationHeadersMiddleware>();
         app.UseMiddleware<TenancyMiddleware>();
         app.UseAuthorization();
+        app.UseMiddleware<IdempotencyMiddleware>();
 
         app.MapControllers();
+        app.MapMigrationGuide();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
         return app;

@@ -6,7 +6,7 @@ namespace Smackdab.Inventory.Api.Middleware;
 
 /// <summary>
 /// Enforces Api:MaxRequestBodyBytes on every host (Kestrel and the in-memory test server alike):
-/// a declared Content-Length over the limit is refused at once, an undeclared (chunked) body is cut off when it passes it.
+/// a declared Content-Length over the limit is refused at once, and any body (chunked, or decompressed) is cut off when it passes it.
 /// </summary>
 public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<ApiOptions> options)
 {
@@ -24,7 +24,8 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<Ap
             feature.MaxRequestBodySize = limit;
         }
 
-        if (context.Request.ContentLength is null && context.Request.Body.CanRead)
+        // Also with a Content-Length: after request decompression the body read is larger than the one declared.
+        if (context.Request.Body.CanRead)
         {
             context.Request.Body = new LimitedReadStream(context.Request.Body, limit);
         }

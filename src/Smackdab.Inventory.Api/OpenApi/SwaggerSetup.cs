@@ -37,6 +37,8 @@ public static class SwaggerSetup
                 ? $"{type.Name.Split('`')[0]}Of{string.Join("And", type.GetGenericArguments().Select(a => a.IsGenericType ? a.GetGenericArguments()[0].Name + "List" : a.Name))}"
                 : type.Name);
             options.OperationFilter<StandardHeadersOperationFilter>();
+            options.OperationFilter<Versioning.DeprecatedOperationFilter>();
+            options.OperationFilter<Idempotency.IdempotencyKeyOperationFilter>();
             options.SchemaFilter<ExampleSchemaFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, "Smackdab.Inventory.Api.xml");
             if (File.Exists(xml))

@@ -11,8 +11,12 @@ public static class ErrorCodes
     public const string PermissionDenied = "PERMISSION_DENIED";
     public const string NotFound = "NOT_FOUND";
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+    public const string NotAcceptable = "NOT_ACCEPTABLE";
     public const string Conflict = "CONFLICT";
     public const string InsufficientStock = "INSUFFICIENT_STOCK";
+    public const string IdempotencyInProgress = "IDEMPOTENCY_IN_PROGRESS";
+    public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+    public const string IdempotencyKeyRequired = "IDEMPOTENCY_KEY_REQUIRED";
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
     public const string RateLimitExceeded = "RATE_LIMIT_EXCEEDED";

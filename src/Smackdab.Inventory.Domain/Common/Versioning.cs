@@ -25,9 +25,11 @@ public static class Versioning
             var entry = e.Entries.Count > 0 ? e.Entries[0] : null;
             var current = entry is null ? null : await entry.GetDatabaseValuesAsync(ct);
             var currentVersion = current?.TryGetValue<int>("Version", out var v) == true ? v : (int?)null;
+            // The version this update was based on: the If-Match version when one was sent (it matched when read).
+            var providedVersion = entry?.OriginalValues.TryGetValue<int>("Version", out var p) == true ? p : (int?)null;
             throw new ConflictException(
                 "Resource has been modified",
-                new Dictionary<string, object?> { ["current_version"] = currentVersion });
+                new Dictionary<string, object?> { ["current_version"] = currentVersion, ["provided_version"] = providedVersion });
         }
     }
 

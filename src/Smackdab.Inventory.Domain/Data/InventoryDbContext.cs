@@ -3,6 +3,7 @@ using Smackdab.Inventory.Domain.Features.Allocations;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
 using Smackdab.Inventory.Domain.Features.Balances;
 using Smackdab.Inventory.Domain.Features.Ledger;
+using Smackdab.Inventory.Domain.Features.Idempotency;
 using Smackdab.Inventory.Domain.Features.Locations;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
@@ -38,6 +39,8 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<Allocation> Allocations => Set<Allocation>();
 
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
@@ -60,5 +63,6 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
             a.OrganizationId == TenantOrganizationId
             && (!TenantBranchIsolated || Set<Location>().Any(l => l.Id == a.LocationId && l.BranchId == TenantBranchId)));
         modelBuilder.Entity<InventoryHold>().HasQueryFilter(h => h.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<IdempotencyRecord>().HasQueryFilter(r => r.OrganizationId == TenantOrganizationId);
     }
 }

@@ -3,6 +3,7 @@ using Smackdab.Inventory.Domain.Features.Allocations;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
 using Smackdab.Inventory.Domain.Features.Balances;
 using Smackdab.Inventory.Domain.Features.Ledger;
+using Smackdab.Inventory.Domain.Features.Idempotency;
 using Smackdab.Inventory.Domain.Features.Locations;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
@@ -28,6 +29,8 @@ public static class DomainServices
         services.AddScoped<AllocationService>();
         services.AddScoped<InventoryReadService>();
         services.AddScoped<AuditService>();
+        services.AddScoped<OrganizationSettingsService>();
+        services.AddScoped<IIdempotencyStore, IdempotencyStore>();
         return services;
     }
 }

@@ -33,6 +33,15 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         var server = await PostgresServer.GetAsync();
         var database = "smackdab_test_" + PublicId.RandomToken(10);
         var connectionString = await server.CreateDatabaseAsync(database);
+        return StartOn(connectionString, settings, configureServices);
+    }
+
+    /// <summary>Another API instance over the database of <paramref name="first"/> (tests of state shared between instances).</summary>
+    public static ApiFactory StartAnotherInstance(ApiFactory first, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null) =>
+        StartOn(first.ConnectionString, settings, configureServices);
+
+    private static ApiFactory StartOn(string connectionString, IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? configureServices)
+    {
         var factory = new ApiFactory(connectionString, settings ?? new Dictionary<string, string?>(), configureServices);
         _ = factory.Server; // builds the host: migrations run here
         return factory;
@@ -45,6 +54,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("Platform:ApiKey", PlatformKey);
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
         builder.UseSetting("Seed:Demo", "false");
+        // Test classes share hosts and run in parallel: budgets far above any test's traffic, unless a test sets its own.
+        builder.UseSetting("RateLimiting:Tiers:default:RequestsPerMinute", "1000000");
+        builder.UseSetting("RateLimiting:Tiers:default:BurstCapacity", "1000000");
+        builder.UseSetting("RateLimiting:Tiers:bulk_operations:RequestsPerMinute", "1000000");
+        builder.UseSetting("RateLimiting:Tiers:bulk_operations:BurstCapacity", "1000000");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

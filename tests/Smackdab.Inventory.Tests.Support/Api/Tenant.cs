@@ -22,10 +22,13 @@ public sealed record Tenant(string OrganizationId, string BranchId, string Admin
             data.GetProperty("api_key").GetProperty("secret").GetString()!);
     }
 
-    /// <summary>A client that sends this tenant's organization header and the given key (the admin key by default).</summary>
-    public HttpClient Client(ApiFactory api, string? apiKey = null, string? branchId = null, string? inventoryMode = null)
+    /// <summary>
+    /// A client that sends this tenant's organization header and the given key (the admin key by default). Unless
+    /// <paramref name="autoIdempotencyKey"/> is false, every POST gets a fresh Idempotency-Key, as a well-behaved integrator sends.
+    /// </summary>
+    public HttpClient Client(ApiFactory api, string? apiKey = null, string? branchId = null, string? inventoryMode = null, bool autoIdempotencyKey = true)
     {
-        var client = api.CreateDefaultClient(new IdempotencyKeyHandler());
+        var client = autoIdempotencyKey ? api.CreateDefaultClient(new IdempotencyKeyHandler()) : api.CreateClient();
         client.DefaultRequestHeaders.Add("X-API-Key", apiKey ?? AdminKey);
         client.DefaultRequestHeaders.Add("X-Organization-ID", OrganizationId);
         if (branchId is not null)

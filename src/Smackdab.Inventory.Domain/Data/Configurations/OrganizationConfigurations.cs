@@ -13,6 +13,9 @@ internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organ
         builder.Property(o => o.Id).HasMaxLength(64);
         builder.Property(o => o.Name).HasMaxLength(200);
         builder.Property(o => o.DefaultBranchId).HasMaxLength(64);
+        // Database defaults for existing rows; EF always writes the entity's value (ValueGeneratedNever), so false is kept.
+        builder.Property(o => o.RequireIdempotencyForInventory).HasDefaultValue(true).ValueGeneratedNever();
+        builder.Property(o => o.RateLimitTier).HasMaxLength(32).HasDefaultValue(OrganizationDefaults.RateLimitTier).ValueGeneratedNever();
     }
 }
 

@@ -11,9 +11,20 @@ public sealed class Organization
     /// <summary>When true, shipments and negative adjustments may take stock below zero.</summary>
     public bool AllowNegativeInventory { get; set; }
 
+    /// <summary>When true (the default), POSTs under /v1/inventory must carry an Idempotency-Key.</summary>
+    public bool RequireIdempotencyForInventory { get; set; } = true;
+
+    /// <summary>The rate-limit tier (RateLimiting:Tiers) of the organization's credentials: default or premium.</summary>
+    public string RateLimitTier { get; set; } = OrganizationDefaults.RateLimitTier;
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }
+}
+
+public static class OrganizationDefaults
+{
+    public const string RateLimitTier = "default";
 }
 
 public sealed class Branch

@@ -1,0 +1,27 @@
+namespace Smackdab.Inventory.Domain.Features.Idempotency;
+
+/// <summary>
+/// A stored answer to a mutation sent with an Idempotency-Key, scoped to organization + endpoint
+/// (method and route template) + key. Written in the same transaction as the mutation's effect.
+/// </summary>
+public sealed class IdempotencyRecord
+{
+    public string OrganizationId { get; set; } = "";
+
+    /// <summary>"POST /v1/products": method and route template, not the concrete path.</summary>
+    public string Endpoint { get; set; } = "";
+
+    public string Key { get; set; } = "";
+
+    /// <summary>"sha256:…" of method, concrete path and query, and the canonical JSON body.</summary>
+    public string RequestHash { get; set; } = "";
+
+    public int ResponseStatus { get; set; }
+
+    /// <summary>The response body exactly as first sent (the envelope JSON).</summary>
+    public string ResponseBody { get; set; } = "";
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime ExpiresAt { get; set; }
+}
