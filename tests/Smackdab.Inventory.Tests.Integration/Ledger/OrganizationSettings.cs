@@ -1,18 +1,11 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Smackdab.Inventory.Domain.Data;
-
 namespace Smackdab.Inventory.Tests.Integration.Ledger;
 
-/// <summary>Organization settings the ledger tests need.</summary>
+/// <summary>Organization settings the ledger tests need, changed through the API as an integrator would.</summary>
 public static class OrganizationSettings
 {
-    // There is no settings endpoint for this flag yet; set it on the organization row directly.
     public static async Task AllowNegativeInventoryAsync(StockKit kit, bool allow)
     {
-        using var scope = kit.Api.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
-        var organizationId = kit.Tenant.OrganizationId;
-        await db.Organizations.Where(o => o.Id == organizationId).ExecuteUpdateAsync(s => s.SetProperty(o => o.AllowNegativeInventory, allow));
+        using var response = await kit.Client.PatchAsJsonAsync("/v1/organization/settings", new { allow_negative_inventory = allow });
+        Assert.Equal(allow, (await Envelopes.SuccessAsync(response)).GetProperty("allow_negative_inventory").GetBoolean());
     }
 }

@@ -9,13 +9,17 @@ public sealed record OrganizationSettingsPatch
 {
     public bool? RequireIdempotencyForInventory { get; init; }
 
+    /// <summary>When true, shipments, negative adjustments, transfers and holds may take stock below zero.</summary>
+    public bool? AllowNegativeInventory { get; init; }
+
     /// <summary>Only the platform operator may change the tier.</summary>
     public string? RateLimitTier { get; init; }
 
     public static OrganizationSettingsPatch Example => new() { RequireIdempotencyForInventory = false };
 }
 
-public sealed record OrganizationSettingsResponse(string OrganizationId, bool RequireIdempotencyForInventory, string RateLimitTier, DateTime UpdatedAt);
+public sealed record OrganizationSettingsResponse(
+    string OrganizationId, bool RequireIdempotencyForInventory, bool AllowNegativeInventory, string RateLimitTier, DateTime UpdatedAt);
 
 /// <summary>Per-organization settings of the API's safety rails.</summary>
 public sealed class OrganizationSettingsService(InventoryDbContext db, TimeProvider clock)
@@ -50,6 +54,11 @@ public sealed class OrganizationSettingsService(InventoryDbContext db, TimeProvi
             organization.RequireIdempotencyForInventory = require;
         }
 
+        if (patch.AllowNegativeInventory is { } allowNegative)
+        {
+            organization.AllowNegativeInventory = allowNegative;
+        }
+
         organization.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
         return From(organization);
@@ -59,5 +68,5 @@ public sealed class OrganizationSettingsService(InventoryDbContext db, TimeProvi
         await db.Organizations.FirstOrDefaultAsync(o => o.Id == organizationId, ct) ?? throw new NotFoundException("Organization", organizationId);
 
     private static OrganizationSettingsResponse From(Organization o) =>
-        new(o.Id, o.RequireIdempotencyForInventory, o.RateLimitTier, o.UpdatedAt);
+        new(o.Id, o.RequireIdempotencyForInventory, o.AllowNegativeInventory, o.RateLimitTier, o.UpdatedAt);
 }
