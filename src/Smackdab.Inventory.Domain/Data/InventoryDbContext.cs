@@ -2,8 +2,10 @@ using Microsoft.EntityFrameworkCore;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
 using Smackdab.Inventory.Domain.Features.Balances;
 using Smackdab.Inventory.Domain.Features.Locations;
+using Smackdab.Inventory.Domain.Features.OAuth;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
+using Smackdab.Inventory.Domain.Features.SigningKeys;
 using Smackdab.Inventory.Domain.Tenancy;
 
 namespace Smackdab.Inventory.Domain.Data;
@@ -30,6 +32,18 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<InventoryBalance> InventoryBalances => Set<InventoryBalance>();
 
+    // Authentication: signing keys and the OAuth server's tables. Only clients are tenant data; codes, refresh tokens and
+    // revocations are looked up by hash or id from the (tenant-less) OAuth endpoints.
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+
+    public DbSet<OAuthClient> OAuthClients => Set<OAuthClient>();
+
+    public DbSet<OAuthAuthorizationCode> OAuthAuthorizationCodes => Set<OAuthAuthorizationCode>();
+
+    public DbSet<OAuthRefreshToken> OAuthRefreshTokens => Set<OAuthRefreshToken>();
+
+    public DbSet<OAuthRevocation> OAuthRevocations => Set<OAuthRevocation>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
@@ -42,5 +56,6 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
             && l.DeletedAt == null
             && (!TenantBranchIsolated || l.BranchId == TenantBranchId));
         modelBuilder.Entity<InventoryBalance>().HasQueryFilter(b => b.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<OAuthClient>().HasQueryFilter(c => c.OrganizationId == TenantOrganizationId);
     }
 }

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
 using Smackdab.Inventory.Domain.Features.Locations;
+using Smackdab.Inventory.Domain.Features.OAuth;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
+using Smackdab.Inventory.Domain.Features.SigningKeys;
 using Smackdab.Inventory.Domain.Tenancy;
 
 namespace Smackdab.Inventory.Domain.Features;
@@ -19,6 +21,9 @@ public static class DomainServices
         services.AddScoped<ApiKeyService>();
         services.AddScoped<ProductService>();
         services.AddScoped<LocationService>();
+        services.AddScoped<SigningKeyService>();
+        services.AddScoped<OAuthClientService>();
+        services.AddScoped<OAuthGrantService>();
         return services;
     }
 }
