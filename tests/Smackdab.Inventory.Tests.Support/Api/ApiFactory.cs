@@ -45,6 +45,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("Platform:ApiKey", PlatformKey);
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
         builder.UseSetting("Seed:Demo", "false");
+        // Many tests share one host and one client IP; tests of the failed-authentication limit set their own limit.
+        builder.UseSetting("AuthFailureLimit:PermitLimit", "1000000");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
