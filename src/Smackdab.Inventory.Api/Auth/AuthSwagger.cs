@@ -88,6 +88,13 @@ public sealed class ScopeSecurityOperationFilter : IOperationFilter
             Requirement(AuthSwagger.OAuthScheme, scopes),
             Requirement(AuthSwagger.BearerScheme, []),
         ];
+        // The XML-comment filter runs after the standard one and replaces descriptions that have remarks; say it again here.
+        if (scopes.Count > 0 && operation.Description?.Contains("Required scope", StringComparison.Ordinal) != true)
+        {
+            var names = string.Join(", ", scopes.Select(s => $"`{s}`"));
+            operation.Description = $"{operation.Description}\n\nRequired scope: {names} (or `{Scopes.Admin}`).".Trim();
+        }
+
         var extension = new OpenApiArray();
         extension.AddRange(scopes.Select(s => new OpenApiString(s)));
         operation.Extensions["x-required-scopes"] = extension;

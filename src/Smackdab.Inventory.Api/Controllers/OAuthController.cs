@@ -112,7 +112,7 @@ public sealed class OAuthController(
     /// <c>client_id</c> + <c>client_secret</c> in the form (<c>client_secret_post</c>). Grants:
     /// <c>authorization_code</c> (with <c>code</c>, <c>code_verifier</c>, and <c>redirect_uri</c> if the authorization request had one),
     /// <c>refresh_token</c> (rotating: the used token dies; reusing it revokes the whole grant) and <c>client_credentials</c>.
-    /// The access token is an RS256 JWT (see <c>/.well-known/jwks.json</c>). Errors are RFC 6749 JSON, not the envelope.</remarks>
+    /// The access token is an RS256 JWT (see <c>/.well-known/jwks.json</c>).</remarks>
     [HttpPost("oauth/token")]
     [Produces("application/json")]
     [ProducesResponseType<TokenResponse>(StatusCodes.Status200OK)]
