@@ -285,7 +285,9 @@ public sealed class OAuthController(
         if (client is null)
         {
             limiter.RecordFailure(ip, prefix);
-            logger.LogInformation("Client authentication failed for client id {ClientId}", prefix[7..]);
+            // Only something shaped like a client id is logged: a secret pasted into client_id must not reach the log.
+            var loggable = clientId.StartsWith(OAuthSecrets.ClientIdPrefix + "_", StringComparison.Ordinal) && clientId.Length <= 40 ? clientId : "(not a client id)";
+            logger.LogInformation("Client authentication failed for client id {ClientId}", loggable);
             throw new OAuthException(OAuthErrors.InvalidClient, "Client authentication failed");
         }
 

@@ -98,6 +98,13 @@ public sealed class SecretsNotLoggedTests(VerboseLogFixture fixture) : IClassFix
             await OAuthFlows.ReadOAuthErrorAsync(wrongSecret, HttpStatusCode.Unauthorized, "invalid_client");
         }
 
+        // An integrator who swaps the two fields sends the secret as client_id.
+        using (var swapped = await OAuthFlows.PostFormAsync(api, "/oauth/token",
+            new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = oauthClient.Secret, ["client_secret"] = oauthClient.ClientId }))
+        {
+            await OAuthFlows.ReadOAuthErrorAsync(swapped, HttpStatusCode.Unauthorized, "invalid_client");
+        }
+
         var tampered = TokenForge.WithPayload(cc.AccessToken, p => { p["org"] = JsonSerializer.SerializeToElement("org_other"); return p; });
         secrets.Add(tampered);
         using (var bearer = tenant.BearerClient(api, tampered))
