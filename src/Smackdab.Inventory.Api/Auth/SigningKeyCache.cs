@@ -48,7 +48,8 @@ public sealed class SigningKeyCache(IServiceScopeFactory scopes, IOptions<JwtOpt
     {
         using (var scope = scopes.CreateScope())
         {
-            var created = await scope.ServiceProvider.GetRequiredService<SigningKeyService>().RotateNowAsync(options.Value.KeySizeBits, ct);
+            // Not cancelled halfway by the caller: the work is short, shared, and bounded by the database command timeout.
+            var created = await scope.ServiceProvider.GetRequiredService<SigningKeyService>().RotateNowAsync(options.Value.KeySizeBits, CancellationToken.None);
             logger.LogInformation("Signing key rotated on request; the current key is now {KeyId}", created.Id);
         }
 
@@ -62,7 +63,7 @@ public sealed class SigningKeyCache(IServiceScopeFactory scopes, IOptions<JwtOpt
         using (var scope = scopes.CreateScope())
         {
             var (key, rotated) = await scope.ServiceProvider.GetRequiredService<SigningKeyService>()
-                .EnsureCurrentAsync(options.Value.KeyRotationPeriod, options.Value.KeySizeBits, ct);
+                .EnsureCurrentAsync(options.Value.KeyRotationPeriod, options.Value.KeySizeBits, CancellationToken.None);
             currentId = key.Id;
             if (rotated)
             {
@@ -98,11 +99,13 @@ public sealed class SigningKeyCache(IServiceScopeFactory scopes, IOptions<JwtOpt
                 return fresh;
             }
 
+            // Other callers wait for this reload, so one caller's cancellation must not abort it halfway (a rotation is a
+            // transaction); the database command timeout bounds it.
             using var scope = scopes.CreateScope();
             var service = scope.ServiceProvider.GetRequiredService<SigningKeyService>();
             // Creates the first key, or rotates one that is overdue (for instance after downtime).
-            await service.EnsureCurrentAsync(options.Value.KeyRotationPeriod, options.Value.KeySizeBits, ct);
-            var published = await service.GetPublishedAsync(ct);
+            await service.EnsureCurrentAsync(options.Value.KeyRotationPeriod, options.Value.KeySizeBits, CancellationToken.None);
+            var published = await service.GetPublishedAsync(CancellationToken.None);
             var keys = new KeySet(published.Select(PublishedKey.From).ToList(), clock.GetUtcNow());
             _keys = keys;
             return keys;
