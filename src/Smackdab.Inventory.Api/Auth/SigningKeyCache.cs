@@ -67,7 +67,7 @@ public sealed class SigningKeyCache(IServiceScopeFactory scopes, IOptions<JwtOpt
             currentId = key.Id;
             if (rotated)
             {
-                logger.LogInformation("Signing key rotated; the current key is now {KeyId}", key.Id);
+                logger.LogInformation("New signing key {KeyId} is now current (first key, or the previous one reached its rotation age)", key.Id);
             }
         }
 
