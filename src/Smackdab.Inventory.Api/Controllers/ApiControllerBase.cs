@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Http;
@@ -5,8 +6,12 @@ using Smackdab.Inventory.Domain.Paging;
 
 namespace Smackdab.Inventory.Api.Controllers;
 
-/// <summary>Helpers that wrap results in the spec's envelope. Controllers bind, call a feature service, and return these.</summary>
+/// <summary>
+/// Helpers that wrap results in the spec's envelope. Controllers bind, call a feature service, and return these.
+/// Every endpoint needs a caller (API key or bearer token) and declares its scope with [RequireScope] (or [RequirePlatformKey]).
+/// </summary>
 [ApiController]
+[Authorize]
 [Produces("application/json")]
 public abstract class ApiControllerBase : ControllerBase
 {

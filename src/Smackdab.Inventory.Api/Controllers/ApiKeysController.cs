@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Smackdab.Inventory.Api.Auth;
 using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Http;
 using Smackdab.Inventory.Api.Security;
@@ -20,6 +21,7 @@ public sealed class ApiKeysController(ApiKeyService keys, ListQueryParser lists)
     [ProducesResponseType<SuccessEnvelope<ApiKeyResponse>>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Create([FromBody] CreateApiKeyRequest request, CancellationToken ct)
     {
+        BranchBinding.EnsureSameBranch(User, request.BranchId, "keys");
         var key = await keys.CreateAsync(request, ct);
         return Created(key, "API key created; the secret is shown only once", $"/v1/api-keys/{key.Id}");
     }

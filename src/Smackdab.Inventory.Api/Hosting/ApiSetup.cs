@@ -1,13 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Serilog;
 using Serilog.Events;
+using Smackdab.Inventory.Api.Auth;
 using Smackdab.Inventory.Api.Errors;
 using Smackdab.Inventory.Api.Http;
 using Smackdab.Inventory.Api.Idempotency;
@@ -71,8 +71,7 @@ public static class ApiSetup
         services.AddScoped<ValidateBodyFilter>();
         services.AddExceptionHandler<EnvelopeExceptionHandler>();
 
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddInventoryAuthentication(configuration);
         services.AddAuthorization();
         services.AddSingleton<IAuthorizationHandler, ScopeRequirementHandler>();
         services.AddSingleton<IAuthorizationHandler, PlatformRequirementHandler>();
@@ -133,6 +132,7 @@ public static class ApiSetup
         });
 
         app.UseRouting();
+        app.UseMiddleware<AuthFailureLimitMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<RateLimitMiddleware>();
         app.UseInventoryRequestDecompression();

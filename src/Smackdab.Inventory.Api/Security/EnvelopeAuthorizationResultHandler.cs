@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
+using Smackdab.Inventory.Api.Auth;
 using Smackdab.Inventory.Api.Errors;
 using Smackdab.Inventory.Domain.Common;
 
@@ -15,10 +16,9 @@ public sealed class EnvelopeAuthorizationResultHandler(ErrorWriter writer) : IAu
     {
         if (authorizeResult.Challenged)
         {
-            var authentication = await context.AuthenticateAsync(ApiKeyAuthenticationHandler.SchemeName);
-            var reason = authentication.Failure?.Message
-                ?? $"Provide an API key in the {ApiKeyAuthenticationHandler.Header} header";
-            context.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{ApiKeyAuthenticationHandler.Header}\"";
+            var authentication = await context.AuthenticateAsync();
+            var reason = authentication.Failure?.Message ?? Challenges.MissingCredentialReason;
+            Challenges.Write401(context, authentication);
             await writer.WriteAsync(context, 401, ErrorCodes.AuthenticationFailed, "Authentication failed",
                 new Dictionary<string, object?> { ["reason"] = reason });
             return;
@@ -28,6 +28,7 @@ public sealed class EnvelopeAuthorizationResultHandler(ErrorWriter writer) : IAu
         {
             var reasons = authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).ToArray() ?? [];
             var required = policy.Requirements.OfType<ScopeRequirement>().Select(r => r.Scope).ToArray();
+            Challenges.Write403(context, required);
             await writer.WriteAsync(context, 403, ErrorCodes.PermissionDenied,
                 reasons.FirstOrDefault() ?? "Permission denied",
                 new Dictionary<string, object?> { ["required_scopes"] = required });

@@ -5,8 +5,10 @@ using Smackdab.Inventory.Domain.Features.Balances;
 using Smackdab.Inventory.Domain.Features.Ledger;
 using Smackdab.Inventory.Domain.Features.Idempotency;
 using Smackdab.Inventory.Domain.Features.Locations;
+using Smackdab.Inventory.Domain.Features.OAuth;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
+using Smackdab.Inventory.Domain.Features.SigningKeys;
 using Smackdab.Inventory.Domain.Tenancy;
 
 namespace Smackdab.Inventory.Domain.Data;
@@ -41,6 +43,18 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
 
+    // Authentication: signing keys and the OAuth server's tables. Only clients are tenant data; codes, refresh tokens and
+    // revocations are looked up by hash or id from the (tenant-less) OAuth endpoints.
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+
+    public DbSet<OAuthClient> OAuthClients => Set<OAuthClient>();
+
+    public DbSet<OAuthAuthorizationCode> OAuthAuthorizationCodes => Set<OAuthAuthorizationCode>();
+
+    public DbSet<OAuthRefreshToken> OAuthRefreshTokens => Set<OAuthRefreshToken>();
+
+    public DbSet<OAuthRevocation> OAuthRevocations => Set<OAuthRevocation>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
@@ -64,5 +78,8 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
             && (!TenantBranchIsolated || Set<Location>().Any(l => l.Id == a.LocationId && l.BranchId == TenantBranchId)));
         modelBuilder.Entity<InventoryHold>().HasQueryFilter(h => h.OrganizationId == TenantOrganizationId);
         modelBuilder.Entity<IdempotencyRecord>().HasQueryFilter(r => r.OrganizationId == TenantOrganizationId);
+
+        modelBuilder.Entity<InventoryBalance>().HasQueryFilter(b => b.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<OAuthClient>().HasQueryFilter(c => c.OrganizationId == TenantOrganizationId);
     }
 }

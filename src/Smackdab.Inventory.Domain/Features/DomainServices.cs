@@ -5,8 +5,10 @@ using Smackdab.Inventory.Domain.Features.Balances;
 using Smackdab.Inventory.Domain.Features.Ledger;
 using Smackdab.Inventory.Domain.Features.Idempotency;
 using Smackdab.Inventory.Domain.Features.Locations;
+using Smackdab.Inventory.Domain.Features.OAuth;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
+using Smackdab.Inventory.Domain.Features.SigningKeys;
 using Smackdab.Inventory.Domain.Tenancy;
 
 namespace Smackdab.Inventory.Domain.Features;
@@ -31,6 +33,9 @@ public static class DomainServices
         services.AddScoped<AuditService>();
         services.AddScoped<OrganizationSettingsService>();
         services.AddScoped<IIdempotencyStore, IdempotencyStore>();
+        services.AddScoped<SigningKeyService>();
+        services.AddScoped<OAuthClientService>();
+        services.AddScoped<OAuthGrantService>();
         return services;
     }
 }

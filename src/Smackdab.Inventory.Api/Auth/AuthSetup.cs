@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Authentication;
+using Smackdab.Inventory.Api.Security;
+using Smackdab.Inventory.Domain.Features.OAuth;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Smackdab.Inventory.Api.Auth;
+
+/// <summary>Registers API key and bearer token authentication, the OAuth server's services, their options and Swagger parts.</summary>
+public static class AuthSetup
+{
+    /// <summary>The default scheme: forwards to Bearer when an <c>Authorization: Bearer</c> header is present, else to ApiKey.</summary>
+    public const string CredentialScheme = "Credential";
+
+    public static IServiceCollection AddInventoryAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<JwtOptions>().Bind(configuration.GetSection(JwtOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => o.KeyRotationPeriod > o.AccessTokenLifetime,
+                "Jwt:KeyRotationHours must be longer than Jwt:AccessTokenLifetimeSeconds, so that the previous key covers every unexpired token")
+            .ValidateOnStart();
+        services.AddOptions<OAuthOptions>().Bind(configuration.GetSection(OAuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthFailureLimitOptions>().Bind(configuration.GetSection(AuthFailureLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<SigningKeyCache>();
+        services.AddSingleton<AccessTokenService>();
+        services.AddSingleton<AuthFailureLimiter>();
+        services.AddHostedService<AuthMaintenanceService>();
+
+        services.AddAuthentication(CredentialScheme)
+            .AddPolicyScheme(CredentialScheme, "API key or bearer token", options => options.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? BearerTokenAuthenticationHandler.SchemeName
+                    : ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenAuthenticationHandler>(BearerTokenAuthenticationHandler.SchemeName, null);
+
+        // After AddInventorySwagger's own configuration, so that these filters run after the standard one.
+        services.PostConfigure<SwaggerGenOptions>(AuthSwagger.Configure);
+        return services;
+    }
+}
