@@ -25,9 +25,10 @@ public sealed class LocationsController(
     private static readonly string[] Filters = ["type", "branch_id", "location_group"];
 
     /// <summary>List locations.</summary>
-    /// <remarks>Filters: <c>type</c>, <c>branch_id</c>, <c>location_group</c> (plain or <c>filters[…]</c>); <c>q</c> searches name and code.
+    /// <remarks>Also served at <c>GET /v1/inventory/locations</c>, the spec's path. Filters: <c>type</c>, <c>branch_id</c>, <c>location_group</c> (plain or <c>filters[…]</c>); <c>q</c> searches name and code.
     /// With <c>X-Inventory-Mode: branch_isolated</c> only the request branch's locations are listed.</remarks>
     [HttpGet("v1/locations")]
+    [HttpGet("v1/inventory/locations")]
     [RequireScope(Scopes.ProductsRead)]
     [ProducesResponseType<SuccessEnvelope<List<LocationResponse>>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> List(CancellationToken ct)
@@ -35,13 +36,6 @@ public sealed class LocationsController(
         var page = await locations.ListAsync(lists.Parse(Request.Query, Filters), ct);
         return List(page, representation.SelectFields(Request.Query, page.Items, []));
     }
-
-    /// <summary>List locations (deprecated alias of GET /v1/locations).</summary>
-    [HttpGet("v1/inventory/locations")]
-    [Deprecated(since: DeprecatedSince, sunset: Sunset, link: MigrationGuide.Path + "#inventory-locations", Replacement = "GET /v1/locations")]
-    [RequireScope(Scopes.ProductsRead)]
-    [ProducesResponseType<SuccessEnvelope<List<LocationResponse>>>(StatusCodes.Status200OK)]
-    public Task<IActionResult> ListDeprecated(CancellationToken ct) => List(ct);
 
     /// <summary>Get a location.</summary>
     [HttpGet("v1/locations/{id}")]

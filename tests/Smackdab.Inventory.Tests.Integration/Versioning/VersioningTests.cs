@@ -44,7 +44,7 @@ public sealed class VersioningTests(TenantFixture fixture) : IClassFixture<Tenan
         using var created = await fixture.Client.PostAsJsonAsync("/v1/locations", new { name = "Deprecated alias store", type = "retail" });
         var id = (await Envelopes.SuccessAsync(created, HttpStatusCode.Created)).GetProperty("id").GetString();
 
-        foreach (var path in new[] { "/v1/inventory/locations", $"/v1/inventory/locations/{id}", "/v1/inventory/locations/loc_missing" })
+        foreach (var path in new[] { $"/v1/inventory/locations/{id}", "/v1/inventory/locations/loc_missing" })
         {
             using var response = await GetAsync(path);
             await Envelopes.ReadAsync(response);
@@ -54,10 +54,14 @@ public sealed class VersioningTests(TenantFixture fixture) : IClassFixture<Tenan
             Assert.Contains("</docs/migration-guide.md#inventory-locations>; rel=\"deprecation\"", link);
         }
 
-        using var current = await GetAsync($"/v1/locations/{id}");
-        await Envelopes.SuccessAsync(current);
-        Assert.False(current.Headers.Contains("Deprecation"));
-        Assert.False(current.Headers.Contains("Sunset"));
+        foreach (var path in new[] { $"/v1/locations/{id}", "/v1/inventory/locations" })
+        {
+            using var current = await GetAsync(path);
+            await Envelopes.ReadAsync(current);
+            Assert.Equal(HttpStatusCode.OK, current.StatusCode);
+            Assert.False(current.Headers.Contains("Deprecation"), path);
+            Assert.False(current.Headers.Contains("Sunset"), path);
+        }
     }
 
     [Fact]
@@ -71,7 +75,8 @@ public sealed class VersioningTests(TenantFixture fixture) : IClassFixture<Tenan
 
         using var swagger = await anonymous.GetAsync("/swagger/v1/swagger.json");
         var paths = JsonDocument.Parse(await swagger.Content.ReadAsStringAsync()).RootElement.GetProperty("paths");
-        Assert.True(paths.GetProperty("/v1/inventory/locations").GetProperty("get").GetProperty("deprecated").GetBoolean());
+        Assert.True(paths.GetProperty("/v1/inventory/locations/{id}").GetProperty("get").GetProperty("deprecated").GetBoolean());
+        Assert.False(paths.GetProperty("/v1/inventory/locations").GetProperty("get").TryGetProperty("deprecated", out _));
         Assert.False(paths.GetProperty("/v1/locations").GetProperty("get").TryGetProperty("deprecated", out _));
     }
 }
