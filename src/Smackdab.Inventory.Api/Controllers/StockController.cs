@@ -21,6 +21,18 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
         return List(page, extraMeta: new Dictionary<string, object?> { ["totals"] = totals });
     }
 
+    /// <summary>One balance: a product's stock at one location.</summary>
+    /// <remarks>Carries <c>ETag: "version-N"</c> (the balance's version, 0 before the first booking); <c>If-None-Match</c> answers 304
+    /// while unchanged. To change stock only if it has not moved, send <c>expected_quantity</c> with the transaction.</remarks>
+    [HttpGet("v1/products/{id}/inventory/{locationId}")]
+    [RequireScope(Scopes.ProductsRead)]
+    [ProducesResponseType<SuccessEnvelope<StockRow>>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Balance(string id, string locationId, CancellationToken ct)
+    {
+        var balance = await stock.BalanceAsync(id, locationId, ct);
+        return NotModifiedIfMatches(balance.Version) ?? Envelope(balance, "Balance retrieved successfully");
+    }
+
     /// <summary>The stock of every product at a location, with totals in meta.totals.</summary>
     /// <remarks>Filter <c>product_id</c>; sort <c>sku</c> (default), <c>updated_at</c>.</remarks>
     [HttpGet("v1/locations/{id}/inventory")]

@@ -77,3 +77,50 @@ public sealed class ReadModelTests
         Assert.Equal((10m, 0m, 10m), await kit.BalanceAsync(product, main));
     }
 }
+
+public sealed class BalanceETagTests
+{
+    [Fact]
+    public async Task A_balance_carries_its_version_as_etag_and_answers_304_until_stock_moves()
+    {
+        var kit = await StockKit.NewTenantAsync();
+        var product = await kit.ProductAsync();
+        var location = await kit.LocationAsync();
+
+        using var empty = await kit.Client.GetAsync($"/v1/products/{product}/inventory/{location}");
+        Assert.Equal(0m, (await Envelopes.SuccessAsync(empty)).GetProperty("on_hand").GetDecimal());
+        Assert.Equal("\"version-0\"", empty.Headers.ETag!.Tag);
+
+        await kit.BookAsync("receipt", product, location, 5);
+        using var first = await kit.Client.GetAsync($"/v1/products/{product}/inventory/{location}");
+        var data = await Envelopes.SuccessAsync(first);
+        Assert.Equal(5m, data.GetProperty("on_hand").GetDecimal());
+        var etag = first.Headers.ETag!.Tag;
+        Assert.Equal($"\"version-{data.GetProperty("version").GetInt32()}\"", etag);
+
+        using var unchanged = new HttpRequestMessage(HttpMethod.Get, $"/v1/products/{product}/inventory/{location}");
+        unchanged.Headers.IfNoneMatch.ParseAdd(etag);
+        using var notModified = await kit.Client.SendAsync(unchanged);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+
+        await kit.BookAsync("shipment", product, location, 1);
+        using var moved = new HttpRequestMessage(HttpMethod.Get, $"/v1/products/{product}/inventory/{location}");
+        moved.Headers.IfNoneMatch.ParseAdd(etag);
+        using var changed = await kit.Client.SendAsync(moved);
+        Assert.Equal(4m, (await Envelopes.SuccessAsync(changed)).GetProperty("on_hand").GetDecimal());
+        Assert.NotEqual(etag, changed.Headers.ETag!.Tag);
+    }
+
+    [Fact]
+    public async Task Another_organizations_balance_is_not_found()
+    {
+        var owner = await StockKit.NewTenantAsync();
+        var product = await owner.ProductAsync();
+        var location = await owner.LocationAsync();
+        await owner.BookAsync("receipt", product, location, 5);
+
+        var intruder = await StockKit.NewTenantAsync(owner.Api);
+        using var response = await intruder.Client.GetAsync($"/v1/products/{product}/inventory/{location}");
+        await Envelopes.ErrorAsync(response, HttpStatusCode.NotFound, "NOT_FOUND");
+    }
+}

@@ -35,6 +35,25 @@ public sealed class InventoryReadService(InventoryDbContext db)
         return (await Pager.PageAsync(rows, request with { Sort = DefaultSort(request, "location_id") }, StockSortFields, r => r.LocationId, ct), totals);
     }
 
+    /// <summary>One balance: a product at a location (zero when nothing was ever booked there).</summary>
+    public async Task<StockRow> BalanceAsync(string productId, string locationId, CancellationToken ct)
+    {
+        var row = await Rows().FirstOrDefaultAsync(r => r.ProductId == productId && r.LocationId == locationId, ct);
+        if (row is not null)
+        {
+            return row;
+        }
+
+        var product = await db.Products.AsNoTracking().FirstOrDefaultAsync(p => p.Id == productId, ct) ?? throw new NotFoundException("Product", productId);
+        var location = await db.Locations.AsNoTracking().FirstOrDefaultAsync(l => l.Id == locationId, ct) ?? throw new NotFoundException("Location", locationId);
+        return new StockRow
+        {
+            ProductId = product.Id, Sku = product.Sku, ProductName = product.Name, Uom = product.Uom,
+            LocationId = location.Id, LocationName = location.Name, LocationGroup = location.LocationGroup,
+            Version = 0, UpdatedAt = product.CreatedAt > location.CreatedAt ? product.CreatedAt : location.CreatedAt,
+        };
+    }
+
     public async Task<(PagedResult<StockRow> Page, StockTotals Totals)> ForLocationAsync(string locationId, ListRequest request, CancellationToken ct)
     {
         if (!await db.Locations.AnyAsync(l => l.Id == locationId, ct))
