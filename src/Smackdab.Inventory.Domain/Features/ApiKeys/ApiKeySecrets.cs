@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Smackdab.Inventory.Domain.Common;
 
 namespace Smackdab.Inventory.Domain.Features.ApiKeys;
@@ -11,12 +9,10 @@ public static class ApiKeySecrets
 
     public static string NewSecret() => LivePrefix + PublicId.RandomToken(32);
 
-    public static string Hash(string secret) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+    public static string Hash(string secret) => SecretHashing.Sha256Hex(secret);
 
     /// <summary>The part of a secret safe to display and log.</summary>
     public static string DisplayPrefix(string secret) => secret.Length <= 12 ? "sk_…" : secret[..12];
 
-    public static bool FixedTimeEquals(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+    public static bool FixedTimeEquals(string a, string b) => SecretHashing.FixedTimeEquals(a, b);
 }

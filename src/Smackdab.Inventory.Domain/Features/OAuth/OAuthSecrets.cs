@@ -25,12 +25,10 @@ public static class OAuthSecrets
 
     public static string NewGrantId() => "grant_" + PublicId.RandomToken(20);
 
-    public static string Hash(string secret) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+    public static string Hash(string secret) => SecretHashing.Sha256Hex(secret);
 
     /// <summary>Compares a presented secret with a stored hash in constant time.</summary>
-    public static bool Matches(string presented, string storedHash) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(presented)), Encoding.ASCII.GetBytes(storedHash));
+    public static bool Matches(string presented, string storedHash) => SecretHashing.FixedTimeEquals(Hash(presented), storedHash);
 
     /// <summary>The part of a client secret safe to display and log.</summary>
     public static string DisplayPrefix(string secret) => secret.Length <= 12 ? "cs_…" : secret[..12];
