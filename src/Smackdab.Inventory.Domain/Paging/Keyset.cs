@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Linq.Expressions;
 using System.Reflection;
 using System.Text;
@@ -9,16 +10,13 @@ namespace Smackdab.Inventory.Domain.Paging;
 public sealed record CursorKey(string Value, string Id, string Sort)
 {
     public string Encode() =>
-        Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new[] { Sort, Value, Id }))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new[] { Sort, Value, Id }));
 
     public static CursorKey? TryDecode(string token)
     {
         try
         {
-            var base64 = token.Replace('-', '+').Replace('_', '/');
-            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            var parts = JsonSerializer.Deserialize<string[]>(Convert.FromBase64String(base64));
+            var parts = JsonSerializer.Deserialize<string[]>(Base64Url.DecodeFromChars(token));
             return parts is { Length: 3 } ? new CursorKey(parts[1], parts[2], parts[0]) : null;
         }
         catch (Exception e) when (e is FormatException or JsonException or DecoderFallbackException)
