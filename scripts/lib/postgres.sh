@@ -225,7 +225,8 @@ smk_pg_start() {
         port=55432
         for attempt in 1 2 3 4 5; do
             port="$(smk_free_port "$port")" || return 1
-            opts="-p $port -k '$sockdir' -c listen_addresses=127.0.0.1"
+            # 120 connections: two API instances at the default pool size (40 each) plus psql, pgbench and tests.
+            opts="-p $port -k '$sockdir' -c listen_addresses=127.0.0.1 -c max_connections=120"
             smk_log "starting PostgreSQL on 127.0.0.1:$port (log: $SMK_PG_LOG)"
             if smk_pg_as_owner "$SMK_PG_BINDIR/pg_ctl" -D "$SMK_PG_DATA" -o "$opts" \
                 -l "$SMK_PG_LOG" -w -t 60 start >/dev/null; then

@@ -48,4 +48,21 @@ public sealed class DatabaseOptions
     /// <summary>Per-command timeout; a query that runs longer fails with 503 rather than hanging.</summary>
     [Range(1, 600)]
     public int CommandTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Connections one API process may hold (Npgsql Maximum Pool Size). Keep instances x this below the server's
+    /// max_connections, with room for administration. A value in the connection string wins.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxPoolSize { get; set; } = 40;
+
+    /// <summary>
+    /// Skip DISCARD ALL when a connection goes back to the pool (Npgsql No Reset On Close). Safe here: the API uses only
+    /// transaction-scoped advisory locks, sets no session state and creates no temporary tables. A value in the connection string wins.
+    /// </summary>
+    public bool NoResetOnClose { get; set; } = true;
+
+    /// <summary>Statements Npgsql prepares automatically per connection after repeated use (Max Auto Prepare); 0 turns it off.</summary>
+    [Range(0, 1000)]
+    public int MaxAutoPrepare { get; set; } = 64;
 }

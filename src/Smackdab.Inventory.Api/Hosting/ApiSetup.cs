@@ -44,7 +44,9 @@ public static class ApiSetup
             // Failed commands surface as exceptions and are logged once by the exception handler, with the request id.
             .MinimumLevel.Override("Microsoft.EntityFrameworkCore.Database.Command", LogEventLevel.Fatal)
             .Enrich.FromLogContext()
-            .WriteTo.Console(), preserveStaticLogger: true);
+            // Console output (one line per request) is written by a background worker, not on the request thread.
+            // blockWhenFull keeps every line: only when the 10,000-event buffer is full does a request wait for it.
+            .WriteTo.Async(sink => sink.Console(), bufferSize: 10_000, blockWhenFull: true), preserveStaticLogger: true);
 
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section));
@@ -55,8 +57,10 @@ public static class ApiSetup
         services.AddHostedService<HoldExpiryWorker>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
-        var connectionString = configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set. Run scripts/run.sh, which starts a local PostgreSQL, or set ConnectionStrings__Postgres.");
+        var connectionString = DatabaseConnection.Tune(
+            configuration.GetConnectionString("Postgres")
+                ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set. Run scripts/run.sh, which starts a local PostgreSQL, or set ConnectionStrings__Postgres."),
+            configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions());
         var commandTimeout = configuration.GetValue($"{DatabaseOptions.Section}:CommandTimeoutSeconds", 30);
         services.AddDbContext<InventoryDbContext>(options => options.UseInventoryPostgres(connectionString, commandTimeout));
 
@@ -65,6 +69,7 @@ public static class ApiSetup
         services.AddValidatorsFromAssemblyContaining<ProductWriteRequestValidator>(ServiceLifetime.Singleton);
         services.AddSingleton<ErrorWriter>();
         services.AddSingleton<ListQueryParser>();
+        services.AddSingleton<DefaultBranchCache>();
         services.AddSingleton<Representation>();
         services.AddScoped<RequestValidator>();
         services.AddScoped<DemoSeeder>();

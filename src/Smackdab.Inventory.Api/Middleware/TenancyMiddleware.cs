@@ -21,7 +21,7 @@ public sealed class TenancyMiddleware(RequestDelegate next)
     public const string BranchIsolatedMode = "branch_isolated";
     public const string SharedMode = "shared";
 
-    public async Task InvokeAsync(HttpContext context, TenantContext tenant, InventoryDbContext db, ErrorWriter errors, IOptions<PlatformOptions> platform)
+    public async Task InvokeAsync(HttpContext context, TenantContext tenant, InventoryDbContext db, ErrorWriter errors, IOptions<PlatformOptions> platform, DefaultBranchCache defaultBranches)
     {
         var endpoint = context.GetEndpoint();
         if (endpoint is null || !context.Request.Path.StartsWithSegments("/v1"))
@@ -85,7 +85,7 @@ public sealed class TenancyMiddleware(RequestDelegate next)
         var branchId = requestedBranch.Length > 0 ? requestedBranch : keyBranch;
         if (branchId is null)
         {
-            branchId = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.DefaultBranchId).FirstOrDefaultAsync(context.RequestAborted);
+            branchId = await defaultBranches.GetAsync(db, organizationId, context.RequestAborted);
         }
         else if (!await db.Branches.IgnoreQueryFilters().AnyAsync(b => b.Id == branchId && b.OrganizationId == organizationId, context.RequestAborted))
         {

@@ -10,5 +10,6 @@ public static class InventoryDbContextOptions
             .UseNpgsql(connectionString, npgsql => npgsql
                 .MigrationsHistoryTable("__ef_migrations_history")
                 .CommandTimeout(commandTimeoutSeconds))
-            .UseSnakeCaseNamingConvention();
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(NoAutoSavepointsInterceptor.Instance);
 }

@@ -1,0 +1,34 @@
+using Npgsql;
+
+namespace Smackdab.Inventory.Api.Hosting;
+
+/// <summary>Applies the <see cref="DatabaseOptions"/> pool settings to the connection string, unless it sets them itself.</summary>
+public static class DatabaseConnection
+{
+    public static string Tune(string connectionString, DatabaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!Names(connectionString, "maximum pool size", "max pool size", "maxpoolsize"))
+        {
+            builder.MaxPoolSize = options.MaxPoolSize;
+        }
+
+        if (!Names(connectionString, "no reset on close", "noresetonclose"))
+        {
+            builder.NoResetOnClose = options.NoResetOnClose;
+        }
+
+        if (!Names(connectionString, "max auto prepare", "maxautoprepare"))
+        {
+            builder.MaxAutoPrepare = options.MaxAutoPrepare;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    private static bool Names(string connectionString, params string[] keys) =>
+        connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => part.Split('=', 2)[0].Trim())
+            .Any(name => keys.Contains(name, StringComparer.OrdinalIgnoreCase));
+}
