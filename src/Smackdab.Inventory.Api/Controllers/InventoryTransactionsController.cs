@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Http;
+using Smackdab.Inventory.Api.RateLimiting;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Domain.Common;
 using Smackdab.Inventory.Domain.Features.Ledger;
@@ -32,6 +33,7 @@ public sealed class InventoryTransactionsController(LedgerService ledger, HoldSe
     /// <remarks>Atomic: if any item is invalid or would take stock below zero, nothing is written and the error names the item
     /// (<c>transactions[3].quantity.value</c>). Items apply in order, so later items see earlier ones.</remarks>
     [HttpPost("batch")]
+    [BulkOperation]
     [RequireScope(Scopes.TransactionsCreate)]
     [ProducesResponseType<SuccessEnvelope<BatchTransactionsResponse>>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Batch([FromBody] BatchTransactionsRequest request, CancellationToken ct)

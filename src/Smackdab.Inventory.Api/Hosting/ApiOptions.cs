@@ -10,6 +10,10 @@ public sealed class ApiOptions
     [Range(1024, 100 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Body limit of file-upload endpoints ([BulkOperation(Upload = true)], e.g. imports).</summary>
+    [Range(1024, 2L * 1024 * 1024 * 1024)]
+    public long MaxUploadBodyBytes { get; set; } = 100L * 1024 * 1024;
+
     [Range(1, 1000)]
     public int MaxPageSize { get; set; } = 200;
 

@@ -55,6 +55,9 @@ public static class ApiSetup
             .Validate(o => o.DefaultHoldTtlSeconds is >= 1 and <= 3600 && o.HoldExpiryIntervalSeconds > 0, "Ledger options out of range")
             .ValidateOnStart();
         services.AddHostedService<HoldExpiryWorker>();
+        services.AddOptions<Domain.Features.Sync.Exports.ExportOptions>().Bind(configuration.GetSection(Domain.Features.Sync.Exports.ExportOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<ExportWorker>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         var connectionString = DatabaseConnection.Tune(

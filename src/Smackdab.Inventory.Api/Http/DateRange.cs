@@ -6,11 +6,15 @@ namespace Smackdab.Inventory.Api.Http;
 /// <summary>start_date / end_date: a date (yyyy-MM-dd, end inclusive) or an ISO 8601 date-time (end exclusive), UTC.</summary>
 public static class DateRange
 {
-    public static (DateTime? Start, DateTime? End) Parse(IQueryCollection query)
+    public static (DateTime? Start, DateTime? End) Parse(IQueryCollection query) =>
+        Parse(query["start_date"].ToString(), query["end_date"].ToString());
+
+    /// <summary>The same rules for values from a request body.</summary>
+    public static (DateTime? Start, DateTime? End) Parse(string? startDate, string? endDate)
     {
         var errors = new ValidationErrors();
-        var start = Read(query, "start_date", isEnd: false, errors);
-        var end = Read(query, "end_date", isEnd: true, errors);
+        var start = Read(startDate ?? "", "start_date", isEnd: false, errors);
+        var end = Read(endDate ?? "", "end_date", isEnd: true, errors);
         if (start is not null && end is not null && end <= start)
         {
             errors.Add("end_date", "Must be after start_date");
@@ -20,9 +24,8 @@ public static class DateRange
         return (start, end);
     }
 
-    private static DateTime? Read(IQueryCollection query, string name, bool isEnd, ValidationErrors errors)
+    private static DateTime? Read(string raw, string name, bool isEnd, ValidationErrors errors)
     {
-        var raw = query[name].ToString();
         if (raw.Length == 0)
         {
             return null;

@@ -5,14 +5,14 @@ using Smackdab.Inventory.Api.Hosting;
 namespace Smackdab.Inventory.Api.Middleware;
 
 /// <summary>
-/// Enforces Api:MaxRequestBodyBytes on every host (Kestrel and the in-memory test server alike):
+/// Enforces Api:MaxRequestBodyBytes (Api:MaxUploadBodyBytes on upload endpoints) on every host (Kestrel and the in-memory test server alike):
 /// a declared Content-Length over the limit is refused at once, and any body (chunked, or decompressed) is cut off when it passes it.
 /// </summary>
 public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<ApiOptions> options)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var limit = options.Value.MaxRequestBodyBytes;
+        var limit = RateLimiting.BulkEndpoints.IsUpload(context) ? options.Value.MaxUploadBodyBytes : options.Value.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)
         {
             throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);

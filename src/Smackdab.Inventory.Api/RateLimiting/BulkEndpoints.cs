@@ -1,22 +1,22 @@
 namespace Smackdab.Inventory.Api.RateLimiting;
 
-/// <summary>Batch, import and export endpoints: their own rate-limit tier, and the only ones that accept compressed bodies.</summary>
+/// <summary>
+/// Marks a batch, import, export or download endpoint: it is limited by the bulk rate-limit tier and accepts compressed
+/// bodies. With <see cref="Upload"/> it also takes bodies up to Api:MaxUploadBodyBytes (file uploads) instead of Api:MaxRequestBodyBytes.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method, AllowMultiple = false)]
+public sealed class BulkOperationAttribute : Attribute
+{
+    public bool Upload { get; init; }
+}
+
+/// <summary>Reads the bulk fact from the matched endpoint's metadata, never from its path.</summary>
 public static class BulkEndpoints
 {
-    public static readonly IReadOnlyList<string> RouteSuffixes = ["/batch", "/import", "/imports", "/export", "/exports"];
+    public static bool IsBulk(HttpContext context) => Metadata(context) is not null;
 
-    /// <summary>Judged on the matched route template (or the path when none matched).</summary>
-    public static bool IsBulk(HttpContext context) =>
-        IsBulkRoute((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value);
+    public static bool IsUpload(HttpContext context) => Metadata(context)?.Upload == true;
 
-    public static bool IsBulkRoute(string? route)
-    {
-        if (string.IsNullOrEmpty(route))
-        {
-            return false;
-        }
-
-        var trimmed = "/" + route.Trim('/');
-        return RouteSuffixes.Any(suffix => trimmed.EndsWith(suffix, StringComparison.OrdinalIgnoreCase));
-    }
+    private static BulkOperationAttribute? Metadata(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<BulkOperationAttribute>();
 }

@@ -9,6 +9,7 @@ using Smackdab.Inventory.Domain.Features.OAuth;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
 using Smackdab.Inventory.Domain.Features.SigningKeys;
+using Smackdab.Inventory.Domain.Features.Sync.Exports;
 using Smackdab.Inventory.Domain.Tenancy;
 
 namespace Smackdab.Inventory.Domain.Data;
@@ -55,6 +56,8 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<OAuthRevocation> OAuthRevocations => Set<OAuthRevocation>();
 
+    public DbSet<ExportJob> ExportJobs => Set<ExportJob>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
@@ -81,5 +84,7 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
         modelBuilder.Entity<InventoryBalance>().HasQueryFilter(b => b.OrganizationId == TenantOrganizationId);
         modelBuilder.Entity<OAuthClient>().HasQueryFilter(c => c.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<ExportJob>().HasQueryFilter(j =>
+            j.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || j.BranchId == TenantBranchId));
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+
 namespace Smackdab.Inventory.Domain.Data;
 
 /// <summary>
@@ -33,5 +35,23 @@ public static class TransactionScopeExtensions
             await work();
             return true;
         }, ct);
+    }
+
+    /// <summary>
+    /// Runs read-only <paramref name="work"/> in a new REPEATABLE READ transaction: every query sees the same snapshot
+    /// (exports read millions of rows while writers go on). Refuses to join an open transaction, whose snapshot may differ.
+    /// </summary>
+    public static async Task<T> InSnapshotAsync<T>(this InventoryDbContext db, Func<Task<T>> work, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (db.Database.CurrentTransaction is not null)
+        {
+            throw new InvalidOperationException("A snapshot read needs its own transaction; use a context without an open one.");
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        var result = await work();
+        await transaction.CommitAsync(ct);
+        return result;
     }
 }

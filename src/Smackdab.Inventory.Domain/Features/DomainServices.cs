@@ -36,6 +36,8 @@ public static class DomainServices
         services.AddScoped<SigningKeyService>();
         services.AddScoped<OAuthClientService>();
         services.AddScoped<OAuthGrantService>();
+        services.AddScoped<Sync.Exports.ExportService>();
+        services.AddSingleton<Sync.Exports.ExportRunner>();
         return services;
     }
 }

@@ -11,8 +11,9 @@ namespace Smackdab.Inventory.Tests.Integration.TestHost;
 /// <summary>Endpoints that exist only in test hosts (added with AddApplicationPart): shapes the product API does not have yet.</summary>
 public sealed class TestOnlyController(InventoryDbContext db, ProductService products) : Smackdab.Inventory.Api.Controllers.ApiControllerBase
 {
-    /// <summary>A bulk route (its path ends in /batch): bulk rate-limit tier, compressed bodies accepted. Answers the body's size.</summary>
+    /// <summary>A bulk route ([BulkOperation]): bulk rate-limit tier, compressed bodies accepted. Answers the body's size.</summary>
     [HttpPost("v1/test-only/batch")]
+    [Smackdab.Inventory.Api.RateLimiting.BulkOperation]
     [RequireScope(Scopes.ProductsWrite)]
     public IActionResult Batch([FromBody] JsonElement body) =>
         Envelope(new { received_bytes = System.Text.Encoding.UTF8.GetByteCount(body.GetRawText()) }, "Batch received");

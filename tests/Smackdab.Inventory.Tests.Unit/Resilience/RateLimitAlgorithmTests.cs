@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Smackdab.Inventory.Api.RateLimiting;
 using Smackdab.Inventory.Api.Versioning;
 using Xunit;
@@ -71,17 +72,22 @@ public sealed class RateLimitAlgorithmTests
         Assert.False(RateLimitAlgorithm.Take(state, WindowStart + 1_000, tier, out _).Allowed);
     }
 
-    [Theory]
-    [InlineData("v1/inventory/transactions/batch", true)]
-    [InlineData("/v1/products/import", true)]
-    [InlineData("v1/sync/imports", true)]
-    [InlineData("v1/sync/exports/", true)]
-    [InlineData("v1/reports/export", true)]
-    [InlineData("v1/sync/imports/{id}", false)]
-    [InlineData("v1/products", false)]
-    [InlineData("v1/batches", false)]
-    [InlineData(null, false)]
-    public void Bulk_routes_end_in_batch_import_or_export(string? route, bool bulk) => Assert.Equal(bulk, BulkEndpoints.IsBulkRoute(route));
+    [Fact]
+    public void Bulk_is_endpoint_metadata_not_a_route_suffix()
+    {
+        static DefaultHttpContext At(params object[] metadata)
+        {
+            var context = new DefaultHttpContext();
+            context.SetEndpoint(new Endpoint(null, new EndpointMetadataCollection(metadata), "v1/inventory/transactions/batch"));
+            return context;
+        }
+
+        Assert.True(BulkEndpoints.IsBulk(At(new BulkOperationAttribute())));
+        Assert.False(BulkEndpoints.IsUpload(At(new BulkOperationAttribute())));
+        Assert.True(BulkEndpoints.IsUpload(At(new BulkOperationAttribute { Upload = true })));
+        Assert.False(BulkEndpoints.IsBulk(At()));
+        Assert.False(BulkEndpoints.IsBulk(new DefaultHttpContext()));
+    }
 
     [Fact]
     public void Options_need_the_default_and_bulk_tiers()
