@@ -11,7 +11,7 @@ namespace Smackdab.Inventory.Api.Controllers;
 [Route("v1/api-keys")]
 [Tags("API keys")]
 [RequireScope(Scopes.Admin)]
-public sealed class ApiKeysController(ApiKeyService keys, ListQueryParser lists) : ApiControllerBase
+public sealed class ApiKeysController(ApiKeyService keys, ListQueryParser lists, ApiKeyCache cache) : ApiControllerBase
 {
     private static readonly string[] Filters = ["status"];
 
@@ -42,6 +42,19 @@ public sealed class ApiKeysController(ApiKeyService keys, ListQueryParser lists)
     /// <summary>Revoke an API key. It stops working at once.</summary>
     [HttpDelete("{id}")]
     [ProducesResponseType<SuccessEnvelope<ApiKeyResponse>>(StatusCodes.Status200OK)]
-    public async Task<IActionResult> Revoke(string id, CancellationToken ct) =>
-        Envelope(await keys.RevokeAsync(id, ct), "API key revoked", toast: true);
+    public async Task<IActionResult> Revoke(string id, CancellationToken ct)
+    {
+        // Answer only once this instance has seen the revocation notification that evicts the key from every instance's cache.
+        var evicted = cache.RevocationSeenAsync(id);
+        try
+        {
+            var revoked = await keys.RevokeAsync(id, ct);
+            await cache.WaitBrieflyAsync(evicted, ct);
+            return Envelope(revoked, "API key revoked", toast: true);
+        }
+        finally
+        {
+            cache.ForgetRevocationWait(id);
+        }
+    }
 }

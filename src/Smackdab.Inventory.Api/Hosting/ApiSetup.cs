@@ -66,6 +66,10 @@ public static class ApiSetup
             configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions());
         var commandTimeout = configuration.GetValue($"{DatabaseOptions.Section}:CommandTimeoutSeconds", 30);
         services.AddDbContext<InventoryDbContext>(options => options.UseInventoryPostgres(connectionString, commandTimeout));
+        services.AddSingleton(new DatabaseConnectionString(connectionString));
+        services.AddOptions<ApiKeyCacheOptions>().Bind(configuration.GetSection(ApiKeyCacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ApiKeyCache>();
+        services.AddHostedService<ApiKeyRevocationListener>();
 
         services.AddSingleton(TimeProvider.System);
         services.AddInventoryDomain();

@@ -32,3 +32,6 @@ public static class DatabaseConnection
             .Select(part => part.Split('=', 2)[0].Trim())
             .Any(name => keys.Contains(name, StringComparer.OrdinalIgnoreCase));
 }
+
+/// <summary>The API's connection string after <see cref="DatabaseConnection.Tune"/>, for the few connections made outside EF Core.</summary>
+public sealed record DatabaseConnectionString(string Value);

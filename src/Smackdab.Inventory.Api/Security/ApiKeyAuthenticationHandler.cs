@@ -16,6 +16,7 @@ public sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     InventoryDbContext db,
     IOptions<PlatformOptions> platform,
+    ApiKeyCache cache,
     TimeProvider clock)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
@@ -40,21 +41,31 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         var hash = ApiKeySecrets.Hash(secret);
-        var key = await db.ApiKeys.IgnoreQueryFilters().AsNoTracking()
-            .Where(k => k.SecretHash == hash && k.RevokedAt == null)
-            .Select(k => new { k.Id, k.OrganizationId, k.BranchId, k.Scopes, k.LastUsedAt })
-            .FirstOrDefaultAsync(Context.RequestAborted);
+        var key = cache.Find(hash);
         if (key is null)
         {
-            Logger.LogInformation("Rejected unknown or revoked API key with prefix {KeyPrefix}", ApiKeySecrets.DisplayPrefix(secret));
-            return AuthenticateResult.Fail("Unknown or revoked API key");
+            var generation = cache.Generation;
+            var row = await db.ApiKeys.IgnoreQueryFilters().AsNoTracking()
+                .Where(k => k.SecretHash == hash && k.RevokedAt == null)
+                .Select(k => new { k.Id, k.OrganizationId, k.BranchId, k.Scopes, k.LastUsedAt })
+                .FirstOrDefaultAsync(Context.RequestAborted);
+            if (row is null)
+            {
+                Logger.LogInformation("Rejected unknown or revoked API key with prefix {KeyPrefix}", ApiKeySecrets.DisplayPrefix(secret));
+                return AuthenticateResult.Fail("Unknown or revoked API key");
+            }
+
+            key = new VerifiedApiKey(row.Id, row.OrganizationId, row.BranchId, row.Scopes, row.LastUsedAt);
+            cache.Store(hash, key, generation);
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
         if (key.LastUsedAt is null || now - key.LastUsedAt > LastUsedResolution)
         {
+            var generation = cache.Generation;
             await db.ApiKeys.IgnoreQueryFilters().Where(k => k.Id == key.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+            cache.Store(hash, key with { LastUsedAt = now }, generation);
         }
 
         var claims = new List<Claim>

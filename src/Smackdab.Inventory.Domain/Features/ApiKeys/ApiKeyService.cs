@@ -42,11 +42,21 @@ public sealed class ApiKeyService(InventoryDbContext db, TenantContext tenant, T
     public async Task<ApiKeyResponse> GetAsync(string id, CancellationToken ct) =>
         ApiKeyResponse.From(await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, ct) ?? throw new NotFoundException("API key", id));
 
+    /// <summary>
+    /// PostgreSQL NOTIFY channel that carries the id of every revoked key, sent in the revoking transaction (so at its
+    /// commit): every API instance evicts the key from its cache of verified keys.
+    /// </summary>
+    public const string RevokedChannel = "smackdab_api_key_revoked";
+
     public async Task<ApiKeyResponse> RevokeAsync(string id, CancellationToken ct)
     {
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, ct) ?? throw new NotFoundException("API key", id);
         key.RevokedAt ??= clock.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(ct);
+        await db.InTransactionAsync(async () =>
+        {
+            await db.SaveChangesAsync(ct);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({RevokedChannel}, {key.Id})", ct);
+        }, ct);
         return ApiKeyResponse.From(key);
     }
 
