@@ -144,7 +144,7 @@ wrk_run() {
     for url in "$@"; do
         i=$((i + 1))
         BENCH_SCENARIO="$scenario" BENCH_API_KEY="$KEY" BENCH_RUN="$scenario-$conns-$i-$RANDOM$RANDOM" \
-            wrk -t2 -c"$each" -d"${SECONDS_PER_RUN}s" --latency -s bench/wrk/scenario.lua "$url" \
+            wrk -t2 -c"$each" -d"${SECONDS_PER_RUN}s" --timeout 10s --latency -s bench/wrk/scenario.lua "$url" \
             >"$BENCH_ROOT/wrk-$i.out" 2>&1 &
         pids+=($!)
         files+=("$BENCH_ROOT/wrk-$i.out")

@@ -174,7 +174,12 @@ public static partial class StatementCapture
 
             if (Statement().Match(body) is { Success: true } s)
             {
-                statements.Add((s.Groups[1].Value, []));
+                // Npgsql's reset of a pooled connection (no No Reset On Close). Replayed, it would drop pgbench's own
+                // prepared statements; left out, its cost counts against the API, where it belongs.
+                if (!s.Groups[1].Value.Trim().TrimEnd(';').Equals("DISCARD ALL", StringComparison.OrdinalIgnoreCase))
+                {
+                    statements.Add((s.Groups[1].Value, []));
+                }
             }
             else if (body.StartsWith("DETAIL:  parameters: ", StringComparison.Ordinal) && statements.Count > 0)
             {

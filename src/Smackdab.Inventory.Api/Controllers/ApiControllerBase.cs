@@ -52,6 +52,7 @@ public abstract class ApiControllerBase : ControllerBase
             HasMore = info.HasMore,
             NextCursor = info.NextCursor,
             Sort = info.Sort,
+            TotalEstimated = info.TotalEstimated,
         };
         return Ok(new SuccessEnvelope<object?> { Data = items ?? page.Items, Meta = meta });
     }

@@ -83,6 +83,11 @@ public sealed class PaginationMeta
     [JsonPropertyName("nextCursor")]
     public string? NextCursor { get; init; }
 
+    /// <summary>Present (true) only when total is PostgreSQL's estimate: above Api:ExactTotalLimit rows.</summary>
+    [JsonPropertyName("totalEstimated")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool TotalEstimated { get; init; }
+
     [JsonPropertyName("sort")]
     public string Sort { get; init; } = "";
 }

@@ -19,6 +19,13 @@ public sealed class ApiOptions
 
     [Range(1, 1000)]
     public int DefaultPageSize { get; set; } = 25;
+
+    /// <summary>
+    /// List totals up to this many rows are exact; above it, meta.pagination.total is PostgreSQL's planner estimate and
+    /// meta.pagination.totalEstimated is true. 0 counts every row.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int ExactTotalLimit { get; set; } = 1000;
 }
 
 /// <summary>Section "Platform": the operator's key that may create organizations.</summary>

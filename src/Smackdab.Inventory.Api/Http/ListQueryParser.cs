@@ -62,6 +62,7 @@ public sealed class ListQueryParser(IOptions<ApiOptions> options)
             Sort = query.TryGetValue("sort", out var sort) && sort.ToString().Length > 0 ? sort.ToString() : defaultSort,
             Search = query["q"].ToString() is { Length: > 0 } q ? q : null,
             Filters = filters,
+            ExactTotalLimit = options.Value.ExactTotalLimit,
         };
     }
 

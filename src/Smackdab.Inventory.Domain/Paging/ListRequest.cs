@@ -21,10 +21,13 @@ public sealed record ListRequest
 
     public IReadOnlyDictionary<string, string> Filters { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Totals up to this many rows are counted exactly; above it, total is PostgreSQL's estimate. 0: always exact.</summary>
+    public int ExactTotalLimit { get; init; }
+
     public string? Filter(string name) => Filters.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
 }
 
-public sealed record PageInfo(int? Page, int PageSize, long Total, bool HasMore, string? NextCursor, string Sort);
+public sealed record PageInfo(int? Page, int PageSize, long Total, bool HasMore, string? NextCursor, string Sort, bool TotalEstimated = false);
 
 public sealed record PagedResult<T>(IReadOnlyList<T> Items, PageInfo PageInfo)
 {

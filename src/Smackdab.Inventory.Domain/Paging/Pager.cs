@@ -31,7 +31,7 @@ public static class Pager
         var sortField = sortFields.FirstOrDefault(f => f.Name == sortName)
             ?? throw new ValidationFailedException("sort", $"Unknown sort field '{sortName}'. Allowed: {string.Join(", ", sortFields.Select(f => f.Name))}");
 
-        var total = await query.LongCountAsync(cancellationToken);
+        var (total, totalEstimated) = await CountAsync(query, request.ExactTotalLimit, cancellationToken);
         var ordered = sortField.OrderBy(query, descending, id);
         IQueryable<TEntity> pageQuery = ordered;
 
@@ -69,7 +69,53 @@ public static class Pager
             ? new CursorKey(sortField.Encode(rows[^1]), compiledId(rows[^1]), request.Sort).Encode()
             : null;
 
-        var info = new PageInfo(request.CursorMode ? null : request.Page, request.PageSize, total, hasMore, nextCursor, request.Sort);
+        var info = new PageInfo(request.CursorMode ? null : request.Page, request.PageSize, total, hasMore, nextCursor, request.Sort, totalEstimated);
         return new PagedResult<TEntity>(rows, info);
+    }
+
+    /// <summary>
+    /// Counts at most <paramref name="exactLimit"/> + 1 rows (a count over a million ledger rows would be the page's
+    /// whole cost); above the limit the total is the planner's estimate for the filtered query, never below the limit.
+    /// </summary>
+    private static async Task<(long Total, bool Estimated)> CountAsync<TEntity>(IQueryable<TEntity> query, int exactLimit, CancellationToken ct)
+    {
+        if (exactLimit <= 0)
+        {
+            return (await query.LongCountAsync(ct), false);
+        }
+
+        var bounded = await query.Take(exactLimit + 1).LongCountAsync(ct);
+        if (bounded <= exactLimit)
+        {
+            return (bounded, false);
+        }
+
+        return (Math.Max(exactLimit + 1, await PlannerEstimateAsync(query, ct)), true);
+    }
+
+    private static async Task<long> PlannerEstimateAsync<TEntity>(IQueryable<TEntity> query, CancellationToken ct)
+    {
+        await using var command = query.CreateDbCommand();
+        command.CommandText = "EXPLAIN (FORMAT JSON) " + command.CommandText;
+        var connection = command.Connection!;
+        var opened = connection.State != System.Data.ConnectionState.Open;
+        if (opened)
+        {
+            await connection.OpenAsync(ct);
+        }
+
+        try
+        {
+            var plan = (string?)await command.ExecuteScalarAsync(ct);
+            using var json = System.Text.Json.JsonDocument.Parse(plan ?? "[]");
+            return json.RootElement[0].GetProperty("Plan").GetProperty("Plan Rows").GetInt64();
+        }
+        finally
+        {
+            if (opened)
+            {
+                await connection.CloseAsync();
+            }
+        }
     }
 }
