@@ -11,6 +11,7 @@ using Smackdab.Inventory.Api.Auth;
 using Smackdab.Inventory.Api.Errors;
 using Smackdab.Inventory.Api.Http;
 using Smackdab.Inventory.Api.Idempotency;
+using Smackdab.Inventory.Api.Integrations;
 using Smackdab.Inventory.Api.Middleware;
 using Smackdab.Inventory.Api.OpenApi;
 using Smackdab.Inventory.Api.RateLimiting;
@@ -106,6 +107,7 @@ public static class ApiSetup
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
         services.AddInventorySwagger();
         services.AddInventoryResilience(configuration);
+        services.AddInventoryIntegrations(configuration, builder.Environment);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Limits.MaxRequestBodySize = configuration.GetValue($"{ApiOptions.Section}:MaxRequestBodyBytes", 1024L * 1024));

@@ -15,6 +15,9 @@ public static class PublicId
     public const string Transaction = "txn";
     public const string Transfer = "trf";
     public const string Allocation = "alloc";
+    public const string Integration = "int";
+    public const string SyncJob = "sync";
+    public const string Saga = "saga";
 
     public static string New(string prefix) => $"{prefix}_{RandomToken(16)}";
 

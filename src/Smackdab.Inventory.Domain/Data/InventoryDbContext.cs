@@ -4,6 +4,7 @@ using Smackdab.Inventory.Domain.Features.ApiKeys;
 using Smackdab.Inventory.Domain.Features.Balances;
 using Smackdab.Inventory.Domain.Features.Ledger;
 using Smackdab.Inventory.Domain.Features.Idempotency;
+using Smackdab.Inventory.Domain.Features.Integrations;
 using Smackdab.Inventory.Domain.Features.Locations;
 using Smackdab.Inventory.Domain.Features.OAuth;
 using Smackdab.Inventory.Domain.Features.Organizations;
@@ -58,6 +59,14 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<ExportJob> ExportJobs => Set<ExportJob>();
 
+    public DbSet<Integration> Integrations => Set<Integration>();
+
+    public DbSet<CircuitBreakerState> CircuitBreakerStates => Set<CircuitBreakerState>();
+
+    public DbSet<CachedResponse> CachedResponses => Set<CachedResponse>();
+
+    public DbSet<IntegrationCall> IntegrationCalls => Set<IntegrationCall>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
@@ -86,5 +95,7 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
         modelBuilder.Entity<OAuthClient>().HasQueryFilter(c => c.OrganizationId == TenantOrganizationId);
         modelBuilder.Entity<ExportJob>().HasQueryFilter(j =>
             j.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || j.BranchId == TenantBranchId));
+        modelBuilder.Entity<Integration>().HasQueryFilter(i => i.OrganizationId == TenantOrganizationId && i.DeletedAt == null);
+        modelBuilder.Entity<IntegrationCall>().HasQueryFilter(c => c.OrganizationId == TenantOrganizationId);
     }
 }

@@ -57,6 +57,7 @@ public sealed class MatrixFixture : IAsyncLifetime
         OwnerIds["api-keys"] = await CreateAsync(owner, "/v1/api-keys", new { name = "Matrix key", scopes = new[] { "inventory.products.read" } });
         OwnerIds["clients"] = (await Owner.CreateOAuthClientAsync(Api, ["inventory.products.read"], name: "Matrix client")).ClientId;
         OwnerIds["branches"] = Owner.BranchId;
+        OwnerIds["integrations"] = await CreateAsync(owner, "/v1/integrations", new { name = "Matrix ERP", type = "erp", base_url = "https://matrix-erp.example.com" });
         OwnerFingerprints.AddRange([.. OwnerIds.Values, Owner.OrganizationId, "MATRIX-SECRET-SKU", "MATRIX-WH"]);
 
         var otherClient = await Other.CreateOAuthClientAsync(Api, [Scopes.Admin]);

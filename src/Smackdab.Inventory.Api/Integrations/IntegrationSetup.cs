@@ -1,0 +1,23 @@
+using Smackdab.Inventory.Domain.Features.Integrations;
+
+namespace Smackdab.Inventory.Api.Integrations;
+
+/// <summary>Registration of the integrations registry, the connectors and their background work.</summary>
+public static class IntegrationSetup
+{
+    public static IServiceCollection AddInventoryIntegrations(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var keyOptional = environment.IsDevelopment() || environment.IsEnvironment("Testing");
+        services.AddOptions<IntegrationOptions>().Bind(configuration.GetSection(IntegrationOptions.Section))
+            .Validate(
+                o => CredentialProtector.IsValidKey(o.CredentialKey) || (keyOptional && string.IsNullOrWhiteSpace(o.CredentialKey)),
+                "Integrations:CredentialKey must be the base64 of 32 random bytes (required outside Development and Testing)")
+            .Validate(o => o.MaxCachedResponseBytes > 0 && o.MaxResponseBytes > 0, "Integrations response limits must be positive")
+            .ValidateOnStart();
+        services.AddOptions<OutboundTargetOptions>().Bind(configuration.GetSection(OutboundTargetOptions.Section));
+        services.AddSingleton<CredentialProtector>();
+        services.AddSingleton<IOutboundUrlGuard, InterimOutboundUrlGuard>();
+        services.AddScoped<IntegrationService>();
+        return services;
+    }
+}

@@ -1,0 +1,30 @@
+namespace Smackdab.Inventory.Domain.Features.Integrations;
+
+/// <summary>Settings of the integrations registry and the connectors (section "Integrations").</summary>
+public sealed class IntegrationOptions
+{
+    public const string Section = "Integrations";
+
+    /// <summary>
+    /// Base64 of 32 random bytes: the AES-256-GCM key the external systems' credentials are encrypted with. Required outside
+    /// Development and Testing (scripts/run.sh generates one into .data/); all instances must share it.
+    /// </summary>
+    public string CredentialKey { get; set; } = "";
+
+    /// <summary>Largest response body kept as the "last good response" a read falls back to.</summary>
+    public int MaxCachedResponseBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Largest response body a connector reads from an external system.</summary>
+    public int MaxResponseBytes { get; set; } = 4 * 1024 * 1024;
+}
+
+/// <summary>
+/// The switch that lets outbound calls reach private and loopback addresses (local testing only). It is the webhooks'
+/// switch, <c>Webhooks:AllowPrivateTargets</c>, so that one setting governs every outbound call.
+/// </summary>
+public sealed class OutboundTargetOptions
+{
+    public const string Section = "Webhooks";
+
+    public bool AllowPrivateTargets { get; set; }
+}
