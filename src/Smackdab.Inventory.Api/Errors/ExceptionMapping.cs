@@ -12,6 +12,11 @@ public sealed class EnvelopeExceptionHandler(ErrorWriter writer, ILogger<Envelop
         var context = httpContext;
         switch (exception)
         {
+            case Domain.Features.Integrations.Connectors.CircuitBreakerOpenException open:
+                context.Response.Headers.RetryAfter = open.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await writer.WriteAsync(context, StatusFor(open), open.Code, open.Message, open.Details);
+                return true;
+
             case DomainException domain:
                 await writer.WriteAsync(context, StatusFor(domain), domain.Code, domain.Message, domain.Details);
                 return true;
@@ -60,6 +65,8 @@ public sealed class EnvelopeExceptionHandler(ErrorWriter writer, ILogger<Envelop
         InsufficientStockException => StatusCodes.Status409Conflict,
         PermissionDeniedException => StatusCodes.Status403Forbidden,
         ValidationFailedException => StatusCodes.Status400BadRequest,
+        Domain.Features.Integrations.Connectors.CircuitBreakerOpenException => StatusCodes.Status503ServiceUnavailable,
+        Domain.Features.Integrations.Connectors.IntegrationCallException => StatusCodes.Status502BadGateway,
         _ => StatusCodes.Status400BadRequest,
     };
 }

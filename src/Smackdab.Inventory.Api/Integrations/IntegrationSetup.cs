@@ -15,9 +15,7 @@ public static class IntegrationSetup
             .Validate(o => o.MaxCachedResponseBytes > 0 && o.MaxResponseBytes > 0, "Integrations response limits must be positive")
             .ValidateOnStart();
         services.AddOptions<OutboundTargetOptions>().Bind(configuration.GetSection(OutboundTargetOptions.Section));
-        services.AddSingleton<CredentialProtector>();
-        services.AddSingleton<IOutboundUrlGuard, InterimOutboundUrlGuard>();
-        services.AddScoped<IntegrationService>();
+        services.AddIntegrationConnectors();
         return services;
     }
 }

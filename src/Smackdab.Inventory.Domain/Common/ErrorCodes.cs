@@ -23,4 +23,6 @@ public static class ErrorCodes
     public const string InternalError = "INTERNAL_ERROR";
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
     public const string BadRequest = "BAD_REQUEST";
+    public const string CircuitBreakerOpen = "CIRCUIT_BREAKER_OPEN";
+    public const string IntegrationError = "INTEGRATION_ERROR";
 }

@@ -146,13 +146,14 @@ public sealed class MatrixFixture : IAsyncLifetime
 
     private string ValueFor(RoutePatternParameterPart parameter, string? collection, bool existingIds)
     {
-        var constraints = string.Join(',', parameter.ParameterPolicies.Select(p => p.Content ?? ""));
-        if (constraints.Contains("guid", StringComparison.OrdinalIgnoreCase))
+        // Constraint names, not their arguments: regex(^int_) is a prefixed id, not an integer.
+        var constraints = parameter.ParameterPolicies.Select(p => (p.Content ?? "").Split('(')[0]).ToList();
+        if (constraints.Contains("guid", StringComparer.OrdinalIgnoreCase))
         {
             return Guid.Empty.ToString();
         }
 
-        if (constraints.Contains("int", StringComparison.OrdinalIgnoreCase) || constraints.Contains("long", StringComparison.OrdinalIgnoreCase))
+        if (constraints.Contains("int", StringComparer.OrdinalIgnoreCase) || constraints.Contains("long", StringComparer.OrdinalIgnoreCase))
         {
             return "1";
         }

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
+using Smackdab.Inventory.Domain.Features.Integrations.Connectors;
+
+namespace Smackdab.Inventory.Domain.Features.Integrations;
+
+public static class IntegrationServices
+{
+    /// <summary>The registry, the connectors and their shared state. Options and TimeProvider are registered by the host.</summary>
+    public static IServiceCollection AddIntegrationConnectors(this IServiceCollection services)
+    {
+        services.AddSingleton<CredentialProtector>();
+        services.AddSingleton<IOutboundUrlGuard, InterimOutboundUrlGuard>();
+        services.AddSingleton<ConnectorHttp>();
+        services.AddSingleton<CircuitBreakerStore>();
+        services.AddSingleton<ConnectorCallLog>();
+        services.AddSingleton<TokenRefresher>();
+        services.AddSingleton<ConnectorClient>();
+        services.AddScoped<IntegrationService>();
+        return services;
+    }
+}
