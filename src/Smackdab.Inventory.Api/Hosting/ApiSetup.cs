@@ -59,6 +59,11 @@ public static class ApiSetup
         services.AddOptions<Domain.Features.Sync.Exports.ExportOptions>().Bind(configuration.GetSection(Domain.Features.Sync.Exports.ExportOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<ExportWorker>();
+        services.AddOptions<Domain.Features.Events.EventOptions>().Bind(configuration.GetSection(Domain.Features.Events.EventOptions.Section))
+            .Validate(o => o.RetentionHours > 0 && o.PruneIntervalSeconds > 0 && o.PruneBatchSize > 0 && o.PollFallbackSeconds > 0, "Events options out of range")
+            .ValidateOnStart();
+        services.AddHostedService<Realtime.EventNotificationListener>();
+        services.AddHostedService<EventRetentionWorker>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         var connectionString = DatabaseConnection.Tune(

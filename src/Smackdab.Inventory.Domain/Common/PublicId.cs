@@ -18,6 +18,7 @@ public static class PublicId
     public const string Integration = "int";
     public const string SyncJob = "sync";
     public const string Saga = "saga";
+    public const string Event = "evt";
 
     public static string New(string prefix) => $"{prefix}_{RandomToken(16)}";
 

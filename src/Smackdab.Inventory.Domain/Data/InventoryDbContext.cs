@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Smackdab.Inventory.Domain.Features.Allocations;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
 using Smackdab.Inventory.Domain.Features.Balances;
+using Smackdab.Inventory.Domain.Features.Events;
 using Smackdab.Inventory.Domain.Features.Ledger;
 using Smackdab.Inventory.Domain.Features.Idempotency;
 using Smackdab.Inventory.Domain.Features.Integrations;
@@ -15,9 +16,11 @@ using Smackdab.Inventory.Domain.Tenancy;
 
 namespace Smackdab.Inventory.Domain.Data;
 
-public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> options, ITenantContext? tenant = null)
+public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> options, ITenantContext? tenant = null, TimeProvider? clock = null)
     : DbContext(options)
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     // Read by the global query filters on every query; EF parameterises them per context instance.
     private string? TenantOrganizationId => tenant?.OrganizationId;
 
@@ -58,6 +61,47 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
     public DbSet<OAuthRevocation> OAuthRevocations => Set<OAuthRevocation>();
 
     public DbSet<ExportJob> ExportJobs => Set<ExportJob>();
+    /// <summary>The change feed's outbox (read it with <see cref="EventReader"/>) and its per-organization counters.</summary>
+    public DbSet<StoredEvent> Events => Set<StoredEvent>();
+
+    public DbSet<EventSequence> EventSequences => Set<EventSequence>();
+
+    /// <summary>Appends events to this context's next SaveChangesAsync; most events are derived from tracked changes without it.</summary>
+    public EventOutbox Outbox { get; } = new();
+
+    /// <summary>
+    /// Saves the changes and, in the same database transaction, the events that describe them (see <see cref="EventOutbox"/>).
+    /// Joins the open transaction or opens one for the save.
+    /// </summary>
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        ChangeTracker.DetectChanges();
+        var events = Outbox.Collect(ChangeTracker);
+        if (events.Count == 0)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        var now = _clock.GetUtcNow().UtcDateTime;
+        return await this.InTransactionAsync(async () =>
+        {
+            var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            await EventOutbox.WriteAsync(this, events, now, cancellationToken);
+            return saved;
+        }, cancellationToken);
+    }
+
+    /// <summary>Synchronous saves would skip the outbox's asynchronous write: only allowed when there is no event to write.</summary>
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        ChangeTracker.DetectChanges();
+        if (Outbox.HasAppended || ChangeCapture.Capture(ChangeTracker).Count > 0)
+        {
+            throw new InvalidOperationException("Use SaveChangesAsync: this change writes events to the outbox.");
+        }
+
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
 
     public DbSet<Integration> Integrations => Set<Integration>();
 
@@ -89,6 +133,9 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
             a.OrganizationId == TenantOrganizationId
             && (!TenantBranchIsolated || Set<Location>().Any(l => l.Id == a.LocationId && l.BranchId == TenantBranchId)));
         modelBuilder.Entity<InventoryHold>().HasQueryFilter(h => h.OrganizationId == TenantOrganizationId);
+        // Organization-wide events (products, holds) have no branch and are seen from every branch.
+        modelBuilder.Entity<StoredEvent>().HasQueryFilter(e =>
+            e.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || e.BranchId == null || e.BranchId == TenantBranchId));
         modelBuilder.Entity<IdempotencyRecord>().HasQueryFilter(r => r.OrganizationId == TenantOrganizationId);
 
         modelBuilder.Entity<InventoryBalance>().HasQueryFilter(b => b.OrganizationId == TenantOrganizationId);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Smackdab.Inventory.Domain.Features.Allocations;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
 using Smackdab.Inventory.Domain.Features.Balances;
+using Smackdab.Inventory.Domain.Features.Events;
 using Smackdab.Inventory.Domain.Features.Ledger;
 using Smackdab.Inventory.Domain.Features.Idempotency;
 using Smackdab.Inventory.Domain.Features.Locations;
@@ -38,6 +39,9 @@ public static class DomainServices
         services.AddScoped<OAuthGrantService>();
         services.AddScoped<Sync.Exports.ExportService>();
         services.AddSingleton<Sync.Exports.ExportRunner>();
+        services.AddScoped<EventReader>();
+        services.AddScoped<EventRetention>();
+        services.AddSingleton<EventSignal>();
         return services;
     }
 }

@@ -1,0 +1,19 @@
+namespace Smackdab.Inventory.Domain.Features.Events;
+
+/// <summary>Options of the change feed (section "Events").</summary>
+public sealed class EventOptions
+{
+    public const string Section = "Events";
+
+    /// <summary>How long events are kept. A position older than this gets <c>full_sync_required</c>.</summary>
+    public double RetentionHours { get; set; } = 7 * 24;
+
+    /// <summary>How often the retention job deletes expired events.</summary>
+    public double PruneIntervalSeconds { get; set; } = 300;
+
+    /// <summary>Events deleted per statement by the retention job.</summary>
+    public int PruneBatchSize { get; set; } = 5000;
+
+    /// <summary>Fallback re-read interval of a waiting consumer when no notification arrives (a lost NOTIFY costs at most this).</summary>
+    public double PollFallbackSeconds { get; set; } = 5;
+}
