@@ -21,6 +21,10 @@ public sealed class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output
             {
                 ["Redis:Configuration"] = redis.Configuration,
                 ["Redis:BreakerBreakSeconds"] = "2",
+                // A loaded machine can take longer than the 250 ms default for a healthy call;
+                // the outage itself fails fast (connection refused), so generous timeouts cost nothing there.
+                ["Redis:OperationTimeoutMilliseconds"] = "2000",
+                ["Redis:ConnectTimeoutMilliseconds"] = "2000",
                 ["RateLimiting:Tiers:default:RequestsPerMinute"] = "1000",
                 ["RateLimiting:Tiers:default:BurstCapacity"] = "1000",
                 ["Serilog:MinimumLevel:Default"] = "Information",
