@@ -11,6 +11,10 @@
 #   scripts/bench.sh [seconds-per-run] [connection-levels] [instances]
 #       defaults: 10 "4 16" 2      (instances=1 skips the two-instance runs)
 #
+#   BENCH_COMPARE_DLL=/path/to/older/Smackdab.Inventory.Api.dll scripts/bench.sh ...
+#       also runs that build (e.g. main before a change) on the same database and measures it right after the current
+#       build in every row ("before: …"), each against pgbench on its own statements: an A/B under the same conditions.
+#
 # pgbench runs against a copy of the seeded database (its replays would otherwise break the ledger audit).
 # The run fails when a request got an error or the audit finds a mismatch.
 set -euo pipefail
@@ -65,13 +69,16 @@ BENCH_TOOL=(dotnet bench/Smackdab.Inventory.Bench/bin/Release/net10.0/Smackdab.I
 KEY="sk_bench_$(head -c 256 /dev/urandom | LC_ALL=C tr -dc 'a-z0-9' | head -c 24)"
 CONN="Host=127.0.0.1;Port=$SMK_PG_PORT;Database=$DB;Username=postgres;Application Name=$APP"
 
-# start_api PORT LOG: one API process; background loops slowed so that they stay out of the statement capture.
+# start_api PORT LOG [DLL]: one API process. Background loops are slowed so that their polling stays out of the statement
+# capture (a new hosted service that polls the database needs its interval set here too; the report lists the
+# statements captured per request so that an intruder shows).
 start_api() {
-    local port="$1" log="$2"
+    local port="$1" log="$2" dll="${3:-src/Smackdab.Inventory.Api/bin/Release/net10.0/Smackdab.Inventory.Api.dll}"
     ConnectionStrings__Postgres="$CONN" ASPNETCORE_URLS="http://127.0.0.1:$port" \
     Seed__Demo=true SMACKDAB_DEMO_API_KEY="$KEY" RateLimiting__Enabled=false \
     Ledger__HoldExpiryIntervalSeconds=3600 Idempotency__CleanupIntervalSeconds=3600 Jwt__KeyRotationCheckSeconds=3600 \
-        dotnet src/Smackdab.Inventory.Api/bin/Release/net10.0/Smackdab.Inventory.Api.dll >"$log" 2>&1 &
+    Exports__PollIntervalSeconds=3600 \
+        dotnet "$dll" >"$log" 2>&1 &
     API_PIDS+=($!)
     local i
     for i in $(seq 1 240); do
@@ -92,10 +99,17 @@ smk_log "seeding 10,000 products, 20 locations, 200,000 balances, 1,000,000 ledg
 psql_admin -d "$DB" -f bench/sql/seed.sql >/dev/null
 psql_admin -d postgres -c "CREATE DATABASE $PGB_DB TEMPLATE $DB" >/dev/null
 start_api "$PORT" "$BENCH_ROOT/api.log"
+COMPARE="${BENCH_COMPARE_DLL:-}"
+if [ -n "$COMPARE" ]; then
+    PORT_B="$(smk_free_port $((PORT + 10)))"
+    URL_B="http://127.0.0.1:$PORT_B"
+    smk_log "starting the comparison build $COMPARE on port $PORT_B (same database)"
+    start_api "$PORT_B" "$BENCH_ROOT/api-before.log" "$COMPARE"
+fi
 
-# capture TAG PATH...: log every statement while one request of the scenario runs; write TAG.sql and TAG.vars.
+# capture TAG [URL] [SUFFIX]: log every statement while one request of the scenario runs; write TAG$SUFFIX.sql/.vars.
 capture() {
-    local tag="$1" offset unique=()
+    local tag="$1" URL="${2:-$URL}" suffix="${3:-}" offset unique=()
     offset=$(stat -c %s "$SMK_PG_LOG")
     psql_admin -d postgres -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
     sleep 0.5
@@ -113,7 +127,8 @@ capture() {
     esac
     sleep 0.5
     psql_admin -d postgres -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
-    "${BENCH_TOOL[@]}" capture "$SMK_PG_LOG" "$offset" "$APP" "$BENCH_ROOT/$tag.sql" "$BENCH_ROOT/$tag.vars" "$tag" "${unique[@]}"
+    "${BENCH_TOOL[@]}" capture "$SMK_PG_LOG" "$offset" "$APP" "$BENCH_ROOT/$tag$suffix.sql" "$BENCH_ROOT/$tag$suffix.vars" "$tag$suffix" "${unique[@]}" \
+        | tee -a "$BENCH_ROOT/captured.txt"
 }
 
 # pgbench_tps CONNS FILE@WEIGHT...: tps of pgbench -M prepared over the captured scripts, or "-" when it failed.
@@ -175,6 +190,12 @@ for s in health products inventory receipt shipment; do
     wrk_run "$s" 4 "$URL" >/dev/null
 done
 for s in products inventory receipt shipment; do capture "$s"; done
+if [ -n "$COMPARE" ]; then
+    for s in health products inventory receipt shipment; do
+        wrk_run "$s" 4 "$URL_B" >/dev/null
+    done
+    for s in products inventory receipt shipment; do capture "$s" "$URL_B" _before; done
+fi
 
 measure() {
     local label="$1" scenario="$2" conns="$3" pg="$4"
@@ -192,6 +213,14 @@ for conns in $LEVELS; do
             pg="$(pgbench_tps "$conns" ${PGSPEC[$s]})"
         fi
         measure "${LABEL[$s]}" "$s" "$conns" "$pg" "$URL"
+        if [ -n "$COMPARE" ]; then
+            pg="-"
+            if [ -n "${PGSPEC[$s]:-}" ]; then
+                # shellcheck disable=SC2086
+                pg="$(pgbench_tps "$conns" $(printf '%s\n' ${PGSPEC[$s]} | sed -E 's/@/_before@/'))"
+            fi
+            measure "before: ${LABEL[$s]}" "$s" "$conns" "$pg" "$URL_B"
+        fi
     done
 done
 
@@ -211,7 +240,7 @@ consistent="$(curl -fs -H "X-API-Key: $KEY" -H "X-Organization-ID: org_demo" "$U
     | grep -o '"consistent":[a-z]*' | cut -d: -f2 || true)"
 elapsed=$(($(date +%s) - started))
 cpu="$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n1)"
-header="Run $(date -u '+%Y-%m-%d %H:%M') UTC on $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/ {print $2}') GB RAM, PostgreSQL $(smk_pg_major "$PG"); \`scripts/bench.sh $SECONDS_PER_RUN \"$LEVELS\" $INSTANCES\`, $SECONDS_PER_RUN s per run, wrk -t2 and pgbench -M prepared -j2 alternating; load average at the end $(cut -d' ' -f1-3 /proc/loadavg); whole run ${elapsed} s; audit after the run: ${consistent:-unknown}."
+header="Run $(date -u '+%Y-%m-%d %H:%M') UTC on $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/ {print $2}') GB RAM, PostgreSQL $(smk_pg_major "$PG"); \`${COMPARE:+BENCH_COMPARE_DLL=<older build> }scripts/bench.sh $SECONDS_PER_RUN \"$LEVELS\" $INSTANCES\`, $SECONDS_PER_RUN s per run, wrk -t2 and pgbench -M prepared -j2 alternating; load average at the end $(cut -d' ' -f1-3 /proc/loadavg); whole run ${elapsed} s; audit after the run: ${consistent:-unknown}. Statements per request as captured: $(sed -E 's/^capture ([a-z_]+): ([0-9]+) statements$/\1 \2/' "$BENCH_ROOT/captured.txt" | paste -sd, - | sed 's/,/, /g')."
 status=0
 "${BENCH_TOOL[@]}" report "$RESULTS" "$REPORT" "$header" || status=1
 if [ "$consistent" != true ]; then
