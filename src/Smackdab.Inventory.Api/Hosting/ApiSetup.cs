@@ -18,6 +18,7 @@ using Smackdab.Inventory.Api.RateLimiting;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Api.Validation;
 using Smackdab.Inventory.Api.Versioning;
+using Smackdab.Inventory.Api.Webhooks;
 using Smackdab.Inventory.Domain.Data;
 using Smackdab.Inventory.Domain.Features;
 using Smackdab.Inventory.Domain.Features.Products;
@@ -113,6 +114,7 @@ public static class ApiSetup
         services.AddInventorySwagger();
         services.AddInventoryResilience(configuration);
         services.AddInventoryIntegrations(configuration, builder.Environment);
+        services.AddInventoryWebhooks(configuration);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Limits.MaxRequestBodySize = configuration.GetValue($"{ApiOptions.Section}:MaxRequestBodyBytes", 1024L * 1024));

@@ -55,6 +55,12 @@ public sealed class ValidateBodyFilter(RequestValidator validator) : IAsyncActio
                 context.ActionArguments.TryGetValue(parameter.Name, out var value);
                 if (value is null)
                 {
+                    // [FromBody(EmptyBodyBehavior = Allow)] declares the body optional.
+                    if (parameter.BindingInfo.EmptyBodyBehavior == Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)
+                    {
+                        continue;
+                    }
+
                     throw new ValidationFailedException("body", "A JSON request body is required");
                 }
 

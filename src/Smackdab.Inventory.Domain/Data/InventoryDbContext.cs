@@ -12,6 +12,7 @@ using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
 using Smackdab.Inventory.Domain.Features.SigningKeys;
 using Smackdab.Inventory.Domain.Features.Sync.Exports;
+using Smackdab.Inventory.Domain.Features.Webhooks;
 using Smackdab.Inventory.Domain.Tenancy;
 
 namespace Smackdab.Inventory.Domain.Data;
@@ -102,6 +103,11 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
+    public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookDeliveryAttempt> WebhookDeliveryAttempts => Set<WebhookDeliveryAttempt>();
 
     public DbSet<Integration> Integrations => Set<Integration>();
 
@@ -144,5 +150,10 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
             j.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || j.BranchId == TenantBranchId));
         modelBuilder.Entity<Integration>().HasQueryFilter(i => i.OrganizationId == TenantOrganizationId && i.DeletedAt == null);
         modelBuilder.Entity<IntegrationCall>().HasQueryFilter(c => c.OrganizationId == TenantOrganizationId);
+        // A subscription made in branch-isolated mode belongs to that branch; isolated callers see only their branch's.
+        modelBuilder.Entity<WebhookSubscription>().HasQueryFilter(s =>
+            s.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || s.BranchId == TenantBranchId));
+        modelBuilder.Entity<WebhookDelivery>().HasQueryFilter(d => d.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<WebhookDeliveryAttempt>().HasQueryFilter(a => a.OrganizationId == TenantOrganizationId);
     }
 }

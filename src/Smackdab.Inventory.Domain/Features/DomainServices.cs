@@ -9,7 +9,9 @@ using Smackdab.Inventory.Domain.Features.Locations;
 using Smackdab.Inventory.Domain.Features.OAuth;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
+using Smackdab.Inventory.Domain.Features.Outbound;
 using Smackdab.Inventory.Domain.Features.SigningKeys;
+using Smackdab.Inventory.Domain.Features.Webhooks;
 using Smackdab.Inventory.Domain.Tenancy;
 
 namespace Smackdab.Inventory.Domain.Features;
@@ -42,6 +44,15 @@ public static class DomainServices
         services.AddScoped<EventReader>();
         services.AddScoped<EventRetention>();
         services.AddSingleton<EventSignal>();
+        services.AddSingleton<IOutboundDns, SystemOutboundDns>();
+        services.AddSingleton<OutboundUrlGuard>();
+        services.AddSingleton<WebhookSecretProtector>();
+        services.AddSingleton<WebhookWakeup>();
+        services.AddSingleton(new WebhookBackoff(new Random()));
+        services.AddScoped<WebhookSubscriptionService>();
+        services.AddScoped<WebhookDeliveryService>();
+        services.AddScoped<WebhookPerformanceQuery>();
+        services.AddScoped<WebhookDeliveryQueue>();
         return services;
     }
 }
