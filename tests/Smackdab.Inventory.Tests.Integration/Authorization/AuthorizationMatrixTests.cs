@@ -58,6 +58,7 @@ public sealed class MatrixFixture : IAsyncLifetime
         OwnerIds["clients"] = (await Owner.CreateOAuthClientAsync(Api, ["inventory.products.read"], name: "Matrix client")).ClientId;
         OwnerIds["branches"] = Owner.BranchId;
         OwnerIds["integrations"] = await CreateAsync(owner, "/v1/integrations", new { name = "Matrix ERP", type = "erp", base_url = "https://matrix-erp.example.com" });
+        OwnerIds["subscriptions"] = await CreateAsync(owner, "/v1/webhooks/subscriptions", new { url = "https://93.184.216.34/matrix", events = new[] { "*" } });
         OwnerFingerprints.AddRange([.. OwnerIds.Values, Owner.OrganizationId, "MATRIX-SECRET-SKU", "MATRIX-WH"]);
 
         var otherClient = await Other.CreateOAuthClientAsync(Api, [Scopes.Admin]);

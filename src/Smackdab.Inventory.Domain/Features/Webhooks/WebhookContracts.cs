@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FluentValidation;
 using Microsoft.Extensions.Options;
 using Smackdab.Inventory.Domain.Features.Locations;
@@ -89,6 +90,7 @@ public sealed record WebhookPerformanceDto
     public decimal? AverageDeliveryTimeMs { get; init; }
 
     /// <summary>Deliveries dead-lettered in the last 24 hours.</summary>
+    [JsonPropertyName("failed_deliveries_24h")]
     public int FailedDeliveries24h { get; init; }
 
     /// <summary>Percentage of deliveries that needed more than one attempt (last 24 hours) and were delivered in the end.</summary>
