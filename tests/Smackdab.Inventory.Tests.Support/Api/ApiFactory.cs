@@ -61,6 +61,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("RateLimiting:Tiers:bulk_operations:BurstCapacity", "1000000");
         // Many tests share one host and one client IP; tests of the failed-authentication limit set their own limit.
         builder.UseSetting("AuthFailureLimit:PermitLimit", "1000000");
+        // One fixed key, so that instances started over the same database read each other's webhook secrets (and no start-up warning).
+        builder.UseSetting("Webhooks:SecretEncryptionKey", "dGVzdC1vbmx5LXdlYmhvb2stc2VjcmV0LWtleS0zMmI=");
         // Background jobs (exports, imports) are picked up within a second.
         builder.UseSetting("Exports:PollIntervalSeconds", "1");
         foreach (var (key, value) in _settings)
