@@ -13,7 +13,7 @@ using Smackdab.Inventory.Domain.Data;
 namespace Smackdab.Inventory.Domain.Data.Migrations
 {
     [DbContext(typeof(InventoryDbContext))]
-    [Migration("20261201225948_AddWebhooks")]
+    [Migration("20261201231231_AddWebhooks")]
     partial class AddWebhooks
     {
         /// <inheritdoc />
@@ -257,6 +257,112 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_inventory_balances_allocated_nonnegative", "allocated >= 0");
                         });
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Events.EventSequence", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_sequence");
+
+                    b.Property<long>("PrunedThrough")
+                        .HasColumnType("bigint")
+                        .HasColumnName("pruned_through");
+
+                    b.HasKey("OrganizationId")
+                        .HasName("pk_event_sequences");
+
+                    b.ToTable("event_sequences", (string)null);
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Events.StoredEvent", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("BranchId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("branch_id");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("data");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("event_type");
+
+                    b.Property<string>("LocationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("location_id");
+
+                    b.Property<string>("LocationType")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("location_type");
+
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("ProductCategory")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("product_category");
+
+                    b.Property<string>("ProductId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("product_id");
+
+                    b.Property<string>("ResourceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("resource_id");
+
+                    b.Property<string>("ResourceType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("resource_type");
+
+                    b.HasKey("OrganizationId", "Sequence")
+                        .HasName("pk_events");
+
+                    b.HasIndex("EventId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_events_event_id");
+
+                    b.HasIndex("OccurredAt")
+                        .HasDatabaseName("ix_events_occurred_at");
+
+                    b.HasIndex("OrganizationId", "OccurredAt")
+                        .HasDatabaseName("ix_events_organization_id_occurred_at");
+
+                    b.ToTable("events", (string)null);
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Idempotency.IdempotencyRecord", b =>
@@ -1815,6 +1921,26 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_inventory_balances_products_product_id");
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Events.EventSequence", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_event_sequences_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Events.StoredEvent", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_events_organizations_organization_id");
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Idempotency.IdempotencyRecord", b =>
