@@ -103,6 +103,7 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
+
     public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
 
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
