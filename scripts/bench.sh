@@ -77,7 +77,7 @@ start_api() {
     ConnectionStrings__Postgres="$CONN" ASPNETCORE_URLS="http://127.0.0.1:$port" \
     Seed__Demo=true SMACKDAB_DEMO_API_KEY="$KEY" RateLimiting__Enabled=false \
     Ledger__HoldExpiryIntervalSeconds=3600 Idempotency__CleanupIntervalSeconds=3600 Jwt__KeyRotationCheckSeconds=3600 \
-    Exports__PollIntervalSeconds=3600 \
+    Exports__PollIntervalSeconds=3600 Events__PruneIntervalSeconds=3600 \
         dotnet "$dll" >"$log" 2>&1 &
     API_PIDS+=($!)
     local i

@@ -8,6 +8,8 @@ namespace Smackdab.Inventory.Domain.Paging;
 /// <summary>Sort fields every list shares, and the paging that applies them.</summary>
 public static class Pager
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Type, System.Reflection.MemberInfo), Delegate> IdAccessors = new();
+
     public static SortField<TEntity> Timestamp<TEntity>(string name, Expression<Func<TEntity, DateTime>> key) =>
         new SortField<TEntity, DateTime>(
             name,
@@ -64,14 +66,22 @@ public static class Pager
             rows.RemoveAt(rows.Count - 1);
         }
 
-        var compiledId = id.Compile();
         var nextCursor = hasMore && rows.Count > 0
-            ? new CursorKey(sortField.Encode(rows[^1]), compiledId(rows[^1]), request.Sort).Encode()
+            ? new CursorKey(sortField.Encode(rows[^1]), IdAccessor(id)(rows[^1]), request.Sort).Encode()
             : null;
 
         var info = new PageInfo(request.CursorMode ? null : request.Page, request.PageSize, total, hasMore, nextCursor, request.Sort, totalEstimated);
         return new PagedResult<TEntity>(rows, info);
     }
+
+    /// <summary>
+    /// The compiled id getter. Compiling an expression costs more than the rest of building a page, and the id is always
+    /// the same property of the entity, so each (entity, property) is compiled once.
+    /// </summary>
+    private static Func<TEntity, string> IdAccessor<TEntity>(Expression<Func<TEntity, string>> id) =>
+        id.Body is MemberExpression { Member: var member } body && body.Expression == id.Parameters[0]
+            ? (Func<TEntity, string>)IdAccessors.GetOrAdd((typeof(TEntity), member), _ => id.Compile())
+            : id.Compile();
 
     /// <summary>
     /// Counts at most <paramref name="exactLimit"/> + 1 rows (a count over a million ledger rows would be the page's
