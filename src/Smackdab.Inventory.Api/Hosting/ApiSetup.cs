@@ -61,9 +61,12 @@ public static class ApiSetup
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<ExportWorker>();
         services.AddOptions<Domain.Features.Events.EventOptions>().Bind(configuration.GetSection(Domain.Features.Events.EventOptions.Section))
-            .Validate(o => o.RetentionHours > 0 && o.PruneIntervalSeconds > 0 && o.PruneBatchSize > 0 && o.PollFallbackSeconds > 0, "Events options out of range")
+            .Validate(o => o.RetentionHours > 0 && o.PruneIntervalSeconds > 0 && o.PruneBatchSize > 0 && o.PollFallbackSeconds > 0
+                && o.StreamHeartbeatSeconds > 0 && o.StreamBufferSize > 0 && o.StreamSlowClientSeconds > 0, "Events options out of range")
             .ValidateOnStart();
         services.AddHostedService<Realtime.EventNotificationListener>();
+        services.AddScoped<Realtime.EventFeedPump>();
+        services.AddScoped<Realtime.ServerSentEventsWriter>();
         services.AddHostedService<EventRetentionWorker>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 

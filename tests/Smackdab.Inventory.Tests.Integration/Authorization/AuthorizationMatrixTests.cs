@@ -15,6 +15,9 @@ namespace Smackdab.Inventory.Tests.Integration.Authorization;
 /// <summary>One /v1 endpoint as routing knows it.</summary>
 public sealed record V1Endpoint(string Method, RoutePattern Pattern, IReadOnlyList<string> Scopes, bool PlatformOnly, bool TakesBody, bool Anonymous)
 {
+    /// <summary>A 200 answer is an endless stream (SSE): only its first moments are read.</summary>
+    public bool Streams { get; init; }
+
     public string Name => $"{Method} /{Pattern.RawText!.TrimStart('/')}";
 }
 
@@ -86,7 +89,10 @@ public sealed class MatrixFixture : IAsyncLifetime
                 e.Metadata.GetOrderedMetadata<RequireScopeAttribute>().Select(a => a.Scope).Distinct().ToList(),
                 e.Metadata.GetMetadata<RequirePlatformKeyAttribute>() is not null,
                 e.Metadata.GetMetadata<ControllerActionDescriptor>()?.Parameters.Any(p => p.BindingInfo?.BindingSource == BindingSource.Body) == true,
-                e.Metadata.GetMetadata<IAllowAnonymous>() is not null)))
+                e.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+            {
+                Streams = e.Metadata.GetMetadata<Smackdab.Inventory.Api.Realtime.EventStreamAttribute>() is not null,
+            }))
             .OrderBy(e => e.Name, StringComparer.Ordinal)
             .ToList();
 
@@ -388,9 +394,41 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture, ITestOutputH
             request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
         }
 
+        if (endpoint.Streams)
+        {
+            return await FirstMomentsAsync(http, request);
+        }
+
         var response = await http.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
         return response;
+    }
+
+    /// <summary>An error answer in full; of a stream, what it sends in its first second (enough to see what it would leak).</summary>
+    private static async Task<HttpResponseMessage> FirstMomentsAsync(HttpClient http, HttpRequestMessage request)
+    {
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (!response.IsSuccessStatusCode)
+        {
+            await response.Content.LoadIntoBufferAsync();
+            return response;
+        }
+
+        var received = new MemoryStream();
+        using (var first = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+        {
+            try
+            {
+                await (await response.Content.ReadAsStreamAsync()).CopyToAsync(received, first.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        var copy = new HttpResponseMessage(response.StatusCode) { Content = new ByteArrayContent(received.ToArray()) };
+        response.Dispose();
+        return copy;
     }
 
     private static async Task<JsonElement?> ExpectErrorAsync(List<string> failures, V1Endpoint endpoint, string @case, HttpResponseMessage response, HttpStatusCode status, string code)

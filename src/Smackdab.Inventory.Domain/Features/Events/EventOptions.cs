@@ -16,4 +16,13 @@ public sealed class EventOptions
 
     /// <summary>Fallback re-read interval of a waiting consumer when no notification arrives (a lost NOTIFY costs at most this).</summary>
     public double PollFallbackSeconds { get; set; } = 5;
+
+    /// <summary>An idle SSE or WebSocket connection gets a heartbeat this often.</summary>
+    public double StreamHeartbeatSeconds { get; set; } = 15;
+
+    /// <summary>Events buffered per stream connection; memory per connection is bounded by it.</summary>
+    public int StreamBufferSize { get; set; } = 500;
+
+    /// <summary>A stream client whose buffer stays full this long is too slow and is disconnected (it resumes with its last id).</summary>
+    public double StreamSlowClientSeconds { get; set; } = 10;
 }
