@@ -29,9 +29,12 @@ public static class AuthSetup
             .AddPolicyScheme(CredentialScheme, "API key or bearer token", options => options.ForwardDefaultSelector = context =>
                 context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                     ? BearerTokenAuthenticationHandler.SchemeName
-                    : ApiKeyAuthenticationHandler.SchemeName)
+                    : StreamTicketAuthenticationHandler.Presents(context)
+                        ? StreamTicketAuthenticationHandler.SchemeName
+                        : ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddScheme<AuthenticationSchemeOptions, BearerTokenAuthenticationHandler>(BearerTokenAuthenticationHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenAuthenticationHandler>(BearerTokenAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, StreamTicketAuthenticationHandler>(StreamTicketAuthenticationHandler.SchemeName, null);
 
         // After AddInventorySwagger's own configuration, so that these filters run after the standard one.
         services.PostConfigure<SwaggerGenOptions>(AuthSwagger.Configure);

@@ -19,11 +19,12 @@ public sealed class EventStreamController(TenantContext tenant, EventReader read
     /// A position older than retention gets one <c>event: full_sync_required</c> and the stream continues from the newest event.
     /// Filters: <c>event_types</c>, <c>location_id(s)</c>, <c>product_id(s)</c>, <c>product_categories</c>, <c>location_types</c>
     /// (comma-separated). Heartbeat comments keep idle connections open; a client that does not read is disconnected.
-    /// Browsers (EventSource cannot send headers) authenticate with <c>?ticket=</c> from <c>POST /v1/stream-tickets</c>.
+    /// Browsers (EventSource cannot send headers) authenticate with <c>?ticket=</c> from <c>POST /v1/stream-tickets</c>; never put an API key in a URL.
     /// </remarks>
     [HttpGet("v1/inventory/events/stream")]
     [RequireScope(Scopes.ProductsRead)]
     [EventStream]
+    [AcceptsStreamTicket]
     [Produces("text/event-stream")]
     [ProducesResponseType(StatusCodes.Status200OK)]
     public async Task Stream(CancellationToken ct)

@@ -67,6 +67,7 @@ public static class ApiSetup
         services.AddHostedService<Realtime.EventNotificationListener>();
         services.AddScoped<Realtime.EventFeedPump>();
         services.AddScoped<Realtime.ServerSentEventsWriter>();
+        services.AddScoped<Realtime.WebSocketSession>();
         services.AddHostedService<EventRetentionWorker>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
@@ -91,6 +92,7 @@ public static class ApiSetup
         services.AddScoped<RequestValidator>();
         services.AddScoped<DemoSeeder>();
         services.AddScoped<ValidateBodyFilter>();
+        services.AddScoped<NextSyncTokenFilter>();
         services.AddExceptionHandler<EnvelopeExceptionHandler>();
 
         services.AddInventoryAuthentication(configuration);
@@ -102,6 +104,7 @@ public static class ApiSetup
         services.AddControllers(options =>
             {
                 options.Filters.AddService<ValidateBodyFilter>();
+                options.Filters.AddService<NextSyncTokenFilter>();
                 options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
             })
             .AddJsonOptions(options => ConfigureJson(options.JsonSerializerOptions))
@@ -156,6 +159,7 @@ public static class ApiSetup
         });
 
         app.UseRouting();
+        app.UseWebSockets();
         app.UseMiddleware<AuthFailureLimitMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<RateLimitMiddleware>();

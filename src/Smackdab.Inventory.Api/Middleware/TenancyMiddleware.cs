@@ -51,6 +51,12 @@ public sealed class TenancyMiddleware(RequestDelegate next)
         }
 
         var organizationId = context.Request.Headers[OrganizationHeader].ToString();
+        if (organizationId.Length == 0 && user.HasClaim(CallerClaims.StreamTicket, "true"))
+        {
+            // A browser stream cannot send headers: its ticket names the organization (and binds the branch if isolated).
+            organizationId = user.OrganizationId() ?? "";
+        }
+
         if (string.IsNullOrWhiteSpace(organizationId))
         {
             await errors.WriteAsync(context, 400, ErrorCodes.MissingHeader, $"The {OrganizationHeader} header is required",

@@ -11,6 +11,9 @@ public static class CallerClaims
     public const string KeyId = "key_id";
     public const string Platform = "platform";
 
+    /// <summary>Set when the caller authenticated with a stream ticket; the organization then comes from the ticket.</summary>
+    public const string StreamTicket = "stream_ticket";
+
     public static string? OrganizationId(this ClaimsPrincipal user) => user.FindFirstValue(Organization);
 
     public static string? BranchId(this ClaimsPrincipal user) => user.FindFirstValue(Branch);

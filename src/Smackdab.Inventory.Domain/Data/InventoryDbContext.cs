@@ -67,6 +67,13 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<EventSequence> EventSequences => Set<EventSequence>();
 
+    /// <summary>Single-use stream tickets (looked up by hash, tenant-less like OAuth codes), sync devices and the sync token key.</summary>
+    public DbSet<StreamTicket> StreamTickets => Set<StreamTicket>();
+
+    public DbSet<Features.Sync.SyncDevice> SyncDevices => Set<Features.Sync.SyncDevice>();
+
+    public DbSet<Features.Sync.SyncTokenSecret> SyncTokenSecrets => Set<Features.Sync.SyncTokenSecret>();
+
     /// <summary>Appends events to this context's next SaveChangesAsync; most events are derived from tracked changes without it.</summary>
     public EventOutbox Outbox { get; } = new();
 
@@ -141,6 +148,7 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
             && (!TenantBranchIsolated || Set<Location>().Any(l => l.Id == a.LocationId && l.BranchId == TenantBranchId)));
         modelBuilder.Entity<InventoryHold>().HasQueryFilter(h => h.OrganizationId == TenantOrganizationId);
         // Organization-wide events (products, holds) have no branch and are seen from every branch.
+        modelBuilder.Entity<Features.Sync.SyncDevice>().HasQueryFilter(d => d.OrganizationId == TenantOrganizationId);
         modelBuilder.Entity<StoredEvent>().HasQueryFilter(e =>
             e.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || e.BranchId == null || e.BranchId == TenantBranchId));
         modelBuilder.Entity<IdempotencyRecord>().HasQueryFilter(r => r.OrganizationId == TenantOrganizationId);

@@ -53,6 +53,10 @@ public static class DomainServices
         services.AddScoped<WebhookDeliveryService>();
         services.AddScoped<WebhookPerformanceQuery>();
         services.AddScoped<WebhookDeliveryQueue>();
+        services.AddScoped<StreamTicketService>();
+        services.AddSingleton<Sync.SyncTokenKey>();
+        services.AddScoped<Sync.SyncTokens>();
+        services.AddScoped<Sync.SyncService>();
         return services;
     }
 }

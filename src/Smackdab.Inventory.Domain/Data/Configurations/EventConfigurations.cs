@@ -41,3 +41,39 @@ internal sealed class EventSequenceConfiguration : IEntityTypeConfiguration<Even
         builder.HasOne<Organization>().WithMany().HasForeignKey(s => s.OrganizationId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class StreamTicketConfiguration : IEntityTypeConfiguration<StreamTicket>
+{
+    public void Configure(EntityTypeBuilder<StreamTicket> builder)
+    {
+        builder.ToTable("stream_tickets");
+        builder.Property(t => t.Id).HasMaxLength(64);
+        builder.Property(t => t.OrganizationId).HasMaxLength(64);
+        builder.Property(t => t.BranchId).HasMaxLength(64);
+        builder.Property(t => t.KeyId).HasMaxLength(64);
+        builder.HasOne<Organization>().WithMany().HasForeignKey(t => t.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(t => t.ExpiresAt);
+    }
+}
+
+internal sealed class SyncDeviceConfiguration : IEntityTypeConfiguration<Smackdab.Inventory.Domain.Features.Sync.SyncDevice>
+{
+    public void Configure(EntityTypeBuilder<Smackdab.Inventory.Domain.Features.Sync.SyncDevice> builder)
+    {
+        builder.ToTable("sync_devices");
+        builder.HasKey(d => new { d.OrganizationId, d.DeviceId });
+        builder.Property(d => d.OrganizationId).HasMaxLength(64);
+        builder.Property(d => d.DeviceId).HasMaxLength(200);
+        builder.Property(d => d.LastToken).HasMaxLength(500);
+        builder.HasOne<Organization>().WithMany().HasForeignKey(d => d.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class SyncTokenSecretConfiguration : IEntityTypeConfiguration<Smackdab.Inventory.Domain.Features.Sync.SyncTokenSecret>
+{
+    public void Configure(EntityTypeBuilder<Smackdab.Inventory.Domain.Features.Sync.SyncTokenSecret> builder)
+    {
+        builder.ToTable("sync_token_secrets");
+        builder.Property(s => s.Id).ValueGeneratedNever();
+    }
+}

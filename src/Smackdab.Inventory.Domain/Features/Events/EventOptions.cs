@@ -25,4 +25,16 @@ public sealed class EventOptions
 
     /// <summary>A stream client whose buffer stays full this long is too slow and is disconnected (it resumes with its last id).</summary>
     public double StreamSlowClientSeconds { get; set; } = 10;
+
+    /// <summary>Lifetime of a stream ticket (POST /v1/stream-tickets); each ticket also works only once.</summary>
+    public int StreamTicketSeconds { get; set; } = 60;
+
+    /// <summary><c>meta.next_poll_after</c> of GET /v1/inventory/changes: how long a poller should wait.</summary>
+    public double PollIntervalSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Base64 HMAC key of sync tokens (at least 32 bytes). When empty, a random key is made once and kept in the database,
+    /// shared by every instance.
+    /// </summary>
+    public string? SyncTokenSecret { get; set; }
 }
