@@ -86,6 +86,16 @@ public sealed class WebhooksController(
         CancellationToken ct) =>
         Envelope(await subscriptions.RotateSecretAsync(id, request, ct), "Webhook secret rotated; the new secret is shown only once", toast: true);
 
+    /// <summary>Send a range of past events again.</summary>
+    /// <remarks>Queues the subscription's matching events with sequence <c>from_sequence</c>..<c>to_sequence</c> (at most 10,000)
+    /// as new deliveries marked <c>replay</c>, with their original <c>webhook-id</c>. Events older than retention cannot be
+    /// replayed (400 on <c>from_sequence</c>).</remarks>
+    [HttpPost("{id}/replay")]
+    [ProducesResponseType<SuccessEnvelope<ReplayResult>>(StatusCodes.Status202Accepted)]
+    [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status400BadRequest)]
+    public async Task<IActionResult> Replay(string id, [FromBody] ReplayWebhookEventsRequest request, CancellationToken ct) =>
+        Envelope(await subscriptions.ReplayAsync(id, request, ct), "Replay scheduled", StatusCodes.Status202Accepted, toast: true);
+
     /// <summary>The delivery log of a subscription.</summary>
     /// <remarks>Each delivery with its status (<c>pending</c>, <c>delivered</c>, <c>dead_lettered</c>), attempts, last response code,
     /// latency and error. Filters: <c>status</c>, <c>event_type</c>. Sort: <c>created_at</c> (default newest first), <c>sequence</c>.</remarks>

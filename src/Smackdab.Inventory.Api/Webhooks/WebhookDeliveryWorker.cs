@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Options;
+using Smackdab.Inventory.Domain.Features.Events;
 using Smackdab.Inventory.Domain.Features.Webhooks;
 
 namespace Smackdab.Inventory.Api.Webhooks;
 
 /// <summary>
-/// Sends due webhook deliveries. Each pass claims a batch (leased with FOR UPDATE SKIP LOCKED, so any number of instances may
+/// Fans new events out to subscriptions and sends due webhook deliveries. Each pass first queues deliveries for events
+/// written since each subscription's cursor (see <see cref="WebhookFanOut"/>), then claims a batch (leased with FOR UPDATE SKIP LOCKED, so any number of instances may
 /// run this), attempts them concurrently and records every outcome. Attempts already started are finished on shutdown (each
 /// is bounded by the attempt timeout), so a stopping instance does not leave a delivered event marked undelivered.
 /// </summary>
@@ -12,6 +14,7 @@ public sealed class WebhookDeliveryWorker(
     IServiceScopeFactory scopes,
     WebhookSender sender,
     WebhookWakeup wakeup,
+    EventSignal events,
     IOptions<WebhookOptions> options,
     ILogger<WebhookDeliveryWorker> logger) : BackgroundService
 {
@@ -32,6 +35,8 @@ public sealed class WebhookDeliveryWorker(
         var pollInterval = TimeSpan.FromMilliseconds(settings.PollIntervalMilliseconds);
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Taken before the pass, so that an event committed during it is not slept through.
+            var newEvent = events.NextAsync(null);
             var worked = false;
             try
             {
@@ -48,7 +53,7 @@ public sealed class WebhookDeliveryWorker(
 
             if (!worked)
             {
-                await wakeup.WaitAsync(pollInterval, stoppingToken);
+                await Task.WhenAny(wakeup.WaitAsync(pollInterval, stoppingToken), newEvent);
             }
         }
     }
@@ -57,6 +62,12 @@ public sealed class WebhookDeliveryWorker(
     private async Task<bool> RunPassAsync(WebhookOptions settings, CancellationToken stoppingToken)
     {
         IReadOnlyList<ClaimedDelivery> claimed;
+        int fannedOut;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            fannedOut = await scope.ServiceProvider.GetRequiredService<WebhookFanOut>().RunAsync(settings.BatchSize, stoppingToken);
+        }
+
         await using (var scope = scopes.CreateAsyncScope())
         {
             claimed = await scope.ServiceProvider.GetRequiredService<WebhookDeliveryQueue>().ClaimAsync(settings.BatchSize, stoppingToken);
@@ -64,7 +75,7 @@ public sealed class WebhookDeliveryWorker(
 
         if (claimed.Count == 0)
         {
-            return false;
+            return fannedOut > 0;
         }
 
         // Not cancelled by shutdown: a claimed attempt is made and recorded (bounded by the attempt timeout).

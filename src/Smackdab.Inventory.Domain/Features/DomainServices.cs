@@ -57,6 +57,7 @@ public static class DomainServices
         services.AddSingleton<Sync.SyncTokenKey>();
         services.AddScoped<Sync.SyncTokens>();
         services.AddScoped<Sync.SyncService>();
+        services.AddScoped<WebhookFanOut>();
         return services;
     }
 }

@@ -81,6 +81,29 @@ public sealed record RotateWebhookSecretRequest
     public int? OverlapHours { get; init; }
 }
 
+public sealed record ReplayWebhookEventsRequest
+{
+    /// <summary>First event sequence to send again (inclusive).</summary>
+    public long? FromSequence { get; init; }
+
+    /// <summary>Last event sequence to send again (inclusive); at most 10,000 after <see cref="FromSequence"/>.</summary>
+    public long? ToSequence { get; init; }
+}
+
+public sealed class ReplayWebhookEventsRequestValidator : AbstractValidator<ReplayWebhookEventsRequest>
+{
+    public const long MaxRange = 10_000;
+
+    public ReplayWebhookEventsRequestValidator()
+    {
+        RuleFor(r => r.FromSequence).NotNull().WithMessage("Is required").GreaterThanOrEqualTo(1);
+        RuleFor(r => r.ToSequence).NotNull().WithMessage("Is required")
+            .GreaterThanOrEqualTo(r => r.FromSequence ?? 1).WithMessage("Must not be before from_sequence")
+            .Must((r, to) => to is null || r.FromSequence is null || to - r.FromSequence < MaxRange)
+            .WithMessage($"At most {MaxRange} events per replay");
+    }
+}
+
 public sealed record WebhookPerformanceDto
 {
     /// <summary>Percentage of deliveries finished in the last 24 hours that were delivered (not dead-lettered).</summary>

@@ -13,6 +13,8 @@ public sealed class WebhookSubscriptionService(
     TenantContext tenant,
     WebhookSecretProtector protector,
     WebhookPerformanceQuery performance,
+    Events.EventReader events,
+    WebhookFanOut fanOut,
     IOptions<WebhookOptions> options,
     TimeProvider clock)
 {
@@ -52,7 +54,7 @@ public sealed class WebhookSubscriptionService(
             MaxAttempts = request.RetryPolicy?.MaxAttempts ?? options.Value.DefaultMaxAttempts,
             BackoffStrategy = request.RetryPolicy?.BackoffStrategy ?? BackoffStrategies.Exponential,
             Status = WebhookSubscriptionStatuses.Active,
-            LastEventSequence = await WebhookEventFeed.CurrentSequenceAsync(db, organizationId, ct),
+            LastEventSequence = (await events.PositionsAsync(organizationId, ct)).Head,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -151,6 +153,13 @@ public sealed class WebhookSubscriptionService(
         subscription.Touch(now);
         await Versioning.SaveAsync(db, ct);
         return WebhookSubscriptionResponse.From(subscription, secret);
+    }
+
+    /// <summary>Queues the subscription's matching events of a sequence range again, as replay deliveries.</summary>
+    public async Task<ReplayResult> ReplayAsync(string id, ReplayWebhookEventsRequest request, CancellationToken ct)
+    {
+        var subscription = await FindAsync(id, tracking: false, ct);
+        return await fanOut.ReplayAsync(subscription, request.FromSequence!.Value, request.ToSequence!.Value, ct);
     }
 
     internal async Task<WebhookSubscription> FindAsync(string id, bool tracking, CancellationToken ct)
