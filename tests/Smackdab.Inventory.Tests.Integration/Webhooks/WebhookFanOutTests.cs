@@ -105,6 +105,28 @@ public sealed class WebhookFanOutTests(RealClockFixture host) : IClassFixture<Re
         Assert.InRange(deliveredByFirst, 1, 39);
     }
 
+    [Fact]
+    public async Task Two_instances_running_side_by_side_deliver_each_event_once()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var first = await ApiFactory.StartAsync(WebhookHostFixture.Settings);
+        await using var second = ApiFactory.StartAnotherInstance(first, WebhookHostFixture.Settings);
+        var tenant = await Tenant.CreateAsync(first);
+        var url = receiver.NewUrl(out var path);
+        using var a = tenant.Client(first);
+        using var b = tenant.Client(second);
+        await SubscribeAsync(a, url, new[] { "inventory.product.created" });
+
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => CreateProductAsync(i % 2 == 0 ? a : b, $"SIDE-{i}", "electronics")));
+
+        var expected = await ProductCreatedEventIdsAsync(first.ConnectionString, tenant.OrganizationId);
+        await receiver.WaitForAsync(path, 40, TimeSpan.FromSeconds(60));
+        await Task.Delay(1000);
+        var ids = receiver.For(path).Select(r => r.Id).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Equal(expected.Order(), ids.Order());
+    }
+
     private static async Task<List<string>> ProductCreatedEventIdsAsync(string connectionString, string organizationId)
     {
         await using var connection = new NpgsqlConnection(connectionString);
