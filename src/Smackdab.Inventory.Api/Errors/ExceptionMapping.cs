@@ -1,11 +1,13 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Smackdab.Inventory.Api.Hosting;
 using Smackdab.Inventory.Domain.Common;
 
 namespace Smackdab.Inventory.Api.Errors;
 
 /// <summary>Maps every exception to a status and an envelope. Controllers contain no try/catch.</summary>
-public sealed class EnvelopeExceptionHandler(ErrorWriter writer, ILogger<EnvelopeExceptionHandler> logger) : IExceptionHandler
+public sealed class EnvelopeExceptionHandler(ErrorWriter writer, IOptions<DatabaseOptions> database, ILogger<EnvelopeExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -34,8 +36,8 @@ public sealed class EnvelopeExceptionHandler(ErrorWriter writer, ILogger<Envelop
                 context.Response.StatusCode = 499;
                 return true;
 
-            case PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure }:
-                logger.LogWarning("Concurrent update conflict ({SqlState}) for request {RequestId}", ((PostgresException)exception).SqlState, context.TraceIdentifier);
+            case Exception when DatabaseUnavailable.Postgres(exception) is { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure }:
+                logger.LogWarning("Concurrent update conflict ({SqlState}) for request {RequestId}", DatabaseUnavailable.Postgres(exception)!.SqlState, context.TraceIdentifier);
                 context.Response.Headers.RetryAfter = "1";
                 await writer.WriteAsync(context, 409, ErrorCodes.Conflict, "A concurrent update got in the way; retry the request");
                 return true;
@@ -45,9 +47,11 @@ public sealed class EnvelopeExceptionHandler(ErrorWriter writer, ILogger<Envelop
                 await writer.WriteAsync(context, 400, ErrorCodes.BadRequest, "The request body could not be decompressed");
                 return true;
 
-            case NpgsqlException { IsTransient: true } or TimeoutException or Microsoft.EntityFrameworkCore.DbUpdateException { InnerException: NpgsqlException { IsTransient: true } }:
-                logger.LogWarning(exception, "Database unavailable for request {RequestId}", context.TraceIdentifier);
-                context.Response.Headers.RetryAfter = "1";
+            case Exception when DatabaseUnavailable.Is(exception):
+                // Down, restarting, slower than the command timeout or out of pooled connections: the request's
+                // transaction did not commit (or, for a lost COMMIT reply, a retry with the same Idempotency-Key replays it).
+                logger.LogWarning("Database unavailable for request {RequestId}: {ExceptionType} {ExceptionMessage}", context.TraceIdentifier, exception.GetType().Name, exception.Message);
+                context.Response.Headers.RetryAfter = database.Value.UnavailableRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await writer.WriteAsync(context, 503, ErrorCodes.ServiceUnavailable, "The service is temporarily unavailable; retry shortly");
                 return true;
 

@@ -76,4 +76,28 @@ public sealed class DatabaseOptions
     /// <summary>Statements Npgsql prepares automatically per connection after repeated use (Max Auto Prepare); 0 turns it off.</summary>
     [Range(0, 1000)]
     public int MaxAutoPrepare { get; set; } = 64;
+
+    /// <summary>
+    /// How long a request waits to open a connection: for a free pooled connection when the pool is exhausted, or for
+    /// the server when it is down. Past it the request is a 503 (Npgsql's <c>Timeout</c>). A value in the connection string wins.
+    /// </summary>
+    [Range(1, 600)]
+    public int ConnectionTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>The Retry-After (seconds) sent with 503 SERVICE_UNAVAILABLE when the database is down, slow or out of connections.</summary>
+    [Range(1, 3600)]
+    public int UnavailableRetryAfterSeconds { get; set; } = 1;
+}
+
+/// <summary>Section "Hosting": process lifetime.</summary>
+public sealed class HostingOptions
+{
+    public const string Section = "Hosting";
+
+    /// <summary>
+    /// On SIGTERM the API stops accepting connections, finishes requests in flight and stops its background workers; past
+    /// this time (HostOptions.ShutdownTimeout) whatever is left is cancelled and the process exits.
+    /// </summary>
+    [Range(1, 600)]
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
 }

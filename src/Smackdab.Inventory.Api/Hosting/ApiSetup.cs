@@ -71,16 +71,19 @@ public static class ApiSetup
         services.AddHostedService<EventRetentionWorker>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var connectionString = DatabaseConnection.Tune(
             configuration.GetConnectionString("Postgres")
                 ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set. Run scripts/run.sh, which starts a local PostgreSQL, or set ConnectionStrings__Postgres."),
-            configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions());
-        var commandTimeout = configuration.GetValue($"{DatabaseOptions.Section}:CommandTimeoutSeconds", 30);
-        services.AddDbContext<InventoryDbContext>(options => options.UseInventoryPostgres(connectionString, commandTimeout));
+            database);
+        services.AddDbContext<InventoryDbContext>(options => options.UseInventoryPostgres(connectionString, database.CommandTimeoutSeconds));
         services.AddSingleton(new DatabaseConnectionString(connectionString));
         services.AddOptions<ApiKeyCacheOptions>().Bind(configuration.GetSection(ApiKeyCacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ApiKeyCache>();
         services.AddHostedService<ApiKeyRevocationListener>();
+        services.AddOptions<HostingOptions>().Bind(configuration.GetSection(HostingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<HostingOptions>>((host, hosting) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownTimeoutSeconds));
 
         services.AddSingleton(TimeProvider.System);
         services.AddInventoryDomain();

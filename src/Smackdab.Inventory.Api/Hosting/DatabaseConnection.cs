@@ -19,6 +19,11 @@ public static class DatabaseConnection
             builder.NoResetOnClose = options.NoResetOnClose;
         }
 
+        if (!Names(connectionString, "timeout"))
+        {
+            builder.Timeout = options.ConnectionTimeoutSeconds;
+        }
+
         if (!Names(connectionString, "max auto prepare", "maxautoprepare"))
         {
             builder.MaxAutoPrepare = options.MaxAutoPrepare;

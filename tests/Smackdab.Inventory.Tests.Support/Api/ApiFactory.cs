@@ -28,9 +28,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public string ConnectionString => _connectionString;
 
     /// <summary>Creates a fresh database and an API host over it; <paramref name="settings"/> override configuration.</summary>
-    public static async Task<ApiFactory> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
+    /// <param name="settings">Configuration overrides.</param>
+    /// <param name="configureServices">Service overrides.</param>
+    /// <param name="server">The server to create the database on; the shared one by default (fault tests pass a dedicated one).</param>
+    public static async Task<ApiFactory> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null, PostgresServer? server = null)
     {
-        var server = await PostgresServer.GetAsync();
+        server ??= await PostgresServer.GetAsync();
         var database = "smackdab_test_" + PublicId.RandomToken(10);
         var connectionString = await server.CreateDatabaseAsync(database);
         return StartOn(connectionString, settings, configureServices);

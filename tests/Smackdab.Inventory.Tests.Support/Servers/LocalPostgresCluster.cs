@@ -17,11 +17,14 @@ internal sealed class LocalPostgresCluster
     private readonly bool _runAsPostgresUser;
     private int _stopped;
 
-    private LocalPostgresCluster(string binDirectory, string rootDirectory, bool runAsPostgresUser)
+    private readonly bool _durableCommits;
+
+    private LocalPostgresCluster(string binDirectory, string rootDirectory, bool runAsPostgresUser, bool durableCommits)
     {
         _binDirectory = binDirectory;
         RootDirectory = rootDirectory;
         _runAsPostgresUser = runAsPostgresUser;
+        _durableCommits = durableCommits;
     }
 
     public string RootDirectory { get; }
@@ -32,7 +35,12 @@ internal sealed class LocalPostgresCluster
 
     private string LogFile => Path.Combine(RootDirectory, "server.log");
 
-    public static async Task<LocalPostgresCluster> StartAsync(CancellationToken cancellationToken = default)
+    /// <param name="durableCommits">
+    /// synchronous_commit=on, so that a commit acknowledged to the client survives a crash of the server process
+    /// (fault tests kill it); the shared cluster trades that for speed. fsync stays off: the OS keeps the WAL.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<LocalPostgresCluster> StartAsync(bool durableCommits = false, CancellationToken cancellationToken = default)
     {
         var binDirectory = FindBinDirectory() ?? throw new InvalidOperationException(
             "PostgreSQL server binaries (initdb, pg_ctl) were not found on PATH or in /usr/lib/postgresql/*/bin. " +
@@ -46,7 +54,7 @@ internal sealed class LocalPostgresCluster
         var rootDirectory = Path.Combine(parent, "smackdab-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(rootDirectory);
 
-        var cluster = new LocalPostgresCluster(binDirectory, rootDirectory, runAsPostgresUser);
+        var cluster = new LocalPostgresCluster(binDirectory, rootDirectory, runAsPostgresUser, durableCommits);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Stop();
         cluster.StartExitWatchdog();
         try
@@ -69,6 +77,17 @@ internal sealed class LocalPostgresCluster
             throw new InvalidOperationException(message, ex);
         }
     }
+
+    /// <summary>
+    /// Stops the server but keeps its data: <paramref name="mode"/> "fast" (sessions are terminated, as in a restart)
+    /// or "immediate" (like a crash; recovery runs on the next start).
+    /// </summary>
+    public async Task StopServerAsync(string mode = "fast", CancellationToken cancellationToken = default) =>
+        await RunPostgresToolAsync("pg_ctl", ["-D", DataDirectory, "-m", mode, "-w", "-t", "60", "stop"], PgCtlTimeout, cancellationToken);
+
+    /// <summary>Starts the server again on the same port, after <see cref="StopServerAsync"/>.</summary>
+    public async Task StartServerAgainAsync(CancellationToken cancellationToken = default) =>
+        await RunPostgresToolAsync("pg_ctl", ["-D", DataDirectory, "-w", "-t", "60", "-l", LogFile, "-o", ServerOptions(), "start"], PgCtlTimeout, cancellationToken);
 
     /// <summary>Stops the server and deletes its directory. Safe to call more than once.</summary>
     public void Stop()
@@ -135,21 +154,11 @@ internal sealed class LocalPostgresCluster
         for (var attempt = 1; ; attempt++)
         {
             Port = FreePort.Next();
-            var serverOptions = string.Join(
-                ' ',
-                $"-p {Port.ToString(CultureInfo.InvariantCulture)}",
-                $"-k {RootDirectory}",
-                "-c listen_addresses=127.0.0.1",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
-                "-c max_connections=400",
-                "-c shared_buffers=128MB");
             try
             {
                 await RunPostgresToolAsync(
                     "pg_ctl",
-                    ["-D", DataDirectory, "-w", "-t", "60", "-l", LogFile, "-o", serverOptions, "start"],
+                    ["-D", DataDirectory, "-w", "-t", "60", "-l", LogFile, "-o", ServerOptions(), "start"],
                     PgCtlTimeout,
                     cancellationToken);
                 return;
@@ -160,6 +169,17 @@ internal sealed class LocalPostgresCluster
             }
         }
     }
+
+    private string ServerOptions() => string.Join(
+        ' ',
+        $"-p {Port.ToString(CultureInfo.InvariantCulture)}",
+        $"-k {RootDirectory}",
+        "-c listen_addresses=127.0.0.1",
+        "-c fsync=off",
+        _durableCommits ? "-c synchronous_commit=on" : "-c synchronous_commit=off",
+        "-c full_page_writes=off",
+        "-c max_connections=400",
+        "-c shared_buffers=128MB");
 
     private Task<ProcessResult> RunPostgresToolAsync(string tool, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
     {

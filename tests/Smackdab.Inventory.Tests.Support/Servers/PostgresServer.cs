@@ -20,11 +20,13 @@ public sealed class PostgresServer
     private static readonly Lazy<Task<PostgresServer>> Shared = new(() => Task.Run(StartAsync));
 
     private readonly string _baseConnectionString;
+    private readonly LocalPostgresCluster? _dedicatedCluster;
 
-    private PostgresServer(string source, string baseConnectionString)
+    private PostgresServer(string source, string baseConnectionString, LocalPostgresCluster? dedicatedCluster = null)
     {
         Source = source;
         _baseConnectionString = baseConnectionString;
+        _dedicatedCluster = dedicatedCluster;
     }
 
     /// <summary>Where the server came from: "env", "testcontainers" or "local-cluster".</summary>
@@ -36,6 +38,42 @@ public sealed class PostgresServer
     /// <summary>Starts the server on first use; every caller gets the same instance (or the same failure).</summary>
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
+    /// <summary>
+    /// A new local cluster owned by the caller, for tests that stop and restart PostgreSQL without disturbing the tests
+    /// on the shared server. Commits are durable across a crash of the server process. Deleted at process exit at the latest.
+    /// </summary>
+    public static async Task<PostgresServer> StartDedicatedAsync()
+    {
+        var cluster = await LocalPostgresCluster.StartAsync(durableCommits: true);
+        return new PostgresServer("dedicated-local-cluster", LocalConnectionString(cluster.Port), cluster);
+    }
+
+    /// <summary>Stops a dedicated server ("fast": sessions terminated, as in a restart; "immediate": a crash), keeping its data.</summary>
+    public Task StopAsync(string mode = "fast") => Dedicated().StopServerAsync(mode);
+
+    /// <summary>Starts a dedicated server again on the same port and waits until it accepts connections.</summary>
+    public async Task StartAgainAsync()
+    {
+        await Dedicated().StartServerAgainAsync();
+        // The pooled admin connections died with the old server; the API's own pool recovers by itself (that is under test).
+        using var admin = new NpgsqlConnection(AdminConnectionString);
+        NpgsqlConnection.ClearPool(admin);
+    }
+
+    /// <summary>Stops a dedicated server for good and deletes its data.</summary>
+    public void Destroy() => Dedicated().Stop();
+
+    private LocalPostgresCluster Dedicated() => _dedicatedCluster
+        ?? throw new InvalidOperationException("Only a server from StartDedicatedAsync() may be stopped; others are shared with every test.");
+
+    private static string LocalConnectionString(int port) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = port,
+        Username = "postgres",
+        Database = AdminDatabase,
+    }.ConnectionString;
+
     public string ConnectionStringFor(string database)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(database);
@@ -43,9 +81,14 @@ public sealed class PostgresServer
         {
             Database = database,
             Pooling = true,
-            MaxPoolSize = MaxPoolSize,
             IncludeErrorDetail = true,
         };
+        if (_dedicatedCluster is null)
+        {
+            // Many API hosts share this server; on a dedicated one the API's own Database:MaxPoolSize applies (fault tests set it).
+            builder.MaxPoolSize = MaxPoolSize;
+        }
+
         return builder.ConnectionString;
     }
 
@@ -110,14 +153,7 @@ public sealed class PostgresServer
                 $"{ex.Message}{Environment.NewLine}(Testcontainers was tried first and failed: {dockerFailure})", ex);
         }
 
-        var connectionString = new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = cluster.Port,
-            Username = "postgres",
-            Database = AdminDatabase,
-        }.ConnectionString;
-        return new PostgresServer("local-cluster", connectionString);
+        return new PostgresServer("local-cluster", LocalConnectionString(cluster.Port));
     }
 
     private static async Task<PostgresServer> StartTestcontainerAsync()

@@ -1,0 +1,197 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Smackdab.Inventory.Api.RateLimiting;
+using Smackdab.Inventory.Tests.Integration.Ledger;
+using Smackdab.Inventory.Tests.Support.Servers;
+using Xunit.Abstractions;
+
+namespace Smackdab.Inventory.Tests.Integration.Reliability;
+
+/// <summary>A PostgreSQL cluster and a Redis server that only this class uses, so that stopping them disturbs no other test class.</summary>
+public sealed class DedicatedServersFixture : IAsyncLifetime
+{
+    public PostgresServer Postgres { get; private set; } = null!;
+
+    public RedisServer Redis { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var postgres = PostgresServer.StartDedicatedAsync();
+        var redis = RedisServer.StartDedicatedAsync();
+        Postgres = await postgres;
+        Redis = await redis;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Postgres?.Destroy();
+        if (Redis is not null)
+        {
+            await Redis.StopAsync();
+        }
+    }
+}
+
+/// <summary>
+/// Faults under concurrent keyed writes (a bounded loop over loopback HTTP): the database restarts or crashes, Redis dies
+/// and comes back, the database is slow (a held table lock), the connection pool runs dry. During the fault the API answers
+/// 503 SERVICE_UNAVAILABLE with Retry-After (or, for Redis, serves from its in-process fallback), never takes longer than its
+/// configured timeouts, and recovers by itself; afterwards <see cref="FaultReport"/> checks the ledger against every answer.
+/// </summary>
+public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestOutputHelper output) : IClassFixture<DedicatedServersFixture>
+{
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(20);
+
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("immediate")]
+    public async Task Postgres_restart_under_keyed_writes_is_503_with_retry_after_then_recovers_with_nothing_lost_or_doubled(string mode)
+    {
+        await using var api = await StartApiAsync(commandTimeout: 5, connectionTimeout: 2);
+        var (kit, load) = await StartLoadAsync(api);
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var faultStart = load.Now;
+        await servers.Postgres.StopAsync(mode);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await servers.Postgres.StartAgainAsync();
+        var back = load.Now;
+        var recovered = await load.WaitForSuccessAfterAsync(back, RecoveryTimeout);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await load.StopAsync();
+
+        var report = await FaultReport.BuildAsync(load, api.ConnectionString, $"postgres restart ({mode})", faultStart, back, recovered);
+        report.AssertHeld(output, TimeSpan.FromSeconds(5 + 2) + Slack, load.Attempts);
+        Assert.True(report.DuringFault503 > 0, "the outage was never visible to a client: the test proved nothing");
+        await AssertLedgerMatchesBalanceAsync(kit, api, load);
+    }
+
+    [Fact]
+    public async Task Redis_killed_and_restarted_under_keyed_writes_keeps_serving_from_the_in_process_fallback_and_goes_back_to_redis()
+    {
+        await using var api = await StartApiAsync(commandTimeout: 5, connectionTimeout: 2);
+        var limiter = api.Services.GetRequiredService<DistributedRateLimiter>();
+        var (kit, load) = await StartLoadAsync(api);
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(limiter.IsDegraded);
+        var faultStart = load.Now;
+        await servers.Redis.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var degradedDuringOutage = limiter.IsDegraded;
+        await servers.Redis.StartAgainAsync();
+        var back = load.Now;
+        var deadline = DateTime.UtcNow + RecoveryTimeout;
+        while (limiter.IsDegraded && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var recovered = limiter.IsDegraded ? (TimeSpan?)null : load.Now;
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await load.StopAsync();
+
+        var report = await FaultReport.BuildAsync(load, api.ConnectionString, "redis kill and restart", faultStart, back, recovered);
+        report.AssertHeld(output, TimeSpan.FromSeconds(5 + 2) + Slack, load.Attempts);
+        Assert.True(degradedDuringOutage, "the limiter never noticed Redis was gone: the test proved nothing");
+        Assert.Equal(0, report.ServiceUnavailable);
+        Assert.True(report.DuringFaultSuccess > 0, "nothing was served during the Redis outage");
+        await AssertLedgerMatchesBalanceAsync(kit, api, load);
+    }
+
+    [Fact]
+    public async Task A_held_table_lock_makes_writes_503_after_the_command_timeout_and_they_recover_when_it_is_released()
+    {
+        const int commandTimeout = 1, connectionTimeout = 2;
+        await using var api = await StartApiAsync(commandTimeout, connectionTimeout);
+        var (kit, load) = await StartLoadAsync(api);
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var faultStart = load.Now;
+        await HoldTableLockAsync(api.ConnectionString, TimeSpan.FromSeconds(3));
+        var back = load.Now;
+        var recovered = await load.WaitForSuccessAfterAsync(back, RecoveryTimeout);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await load.StopAsync();
+
+        var report = await FaultReport.BuildAsync(load, api.ConnectionString, "slow database (held table lock)", faultStart, back, recovered);
+        report.AssertHeld(output, TimeSpan.FromSeconds(commandTimeout + connectionTimeout) + Slack, load.Attempts);
+        Assert.True(report.DuringFault503 > 0, "no request waited for the lock: the test proved nothing");
+        await AssertLedgerMatchesBalanceAsync(kit, api, load);
+    }
+
+    [Fact]
+    public async Task An_exhausted_connection_pool_is_503_after_the_connection_timeout_and_recovers()
+    {
+        const int commandTimeout = 4, connectionTimeout = 1;
+        await using var api = await StartApiAsync(commandTimeout, connectionTimeout, maxPoolSize: 3);
+        var (kit, load) = await StartLoadAsync(api);
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var faultStart = load.Now;
+        // Three requests wait on the lock holding the pool's three connections; the others wait for a connection.
+        await HoldTableLockAsync(api.ConnectionString, TimeSpan.FromSeconds(3));
+        var back = load.Now;
+        var recovered = await load.WaitForSuccessAfterAsync(back, RecoveryTimeout);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await load.StopAsync();
+
+        var report = await FaultReport.BuildAsync(load, api.ConnectionString, "connection pool exhausted (3 connections)", faultStart, back, recovered);
+        report.AssertHeld(output, TimeSpan.FromSeconds(commandTimeout + connectionTimeout) + Slack, load.Attempts);
+        // Answered after the pool wait, well before the command timeout: these never got a connection.
+        var poolWaits = load.Attempts.Count(a => a.Status == 503 && a.Elapsed < TimeSpan.FromSeconds(commandTimeout - 0.5));
+        output.WriteLine($"503s answered before the command timeout (pool wait): {poolWaits}");
+        Assert.True(poolWaits > 0, "no request was refused for want of a connection: the pool was never exhausted");
+        await AssertLedgerMatchesBalanceAsync(kit, api, load);
+    }
+
+    private Task<ApiFactory> StartApiAsync(int commandTimeout, int connectionTimeout, int? maxPoolSize = null) =>
+        ApiFactory.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Redis:Configuration"] = servers.Redis.Configuration,
+                ["Redis:BreakerBreakSeconds"] = "1",
+                ["Database:CommandTimeoutSeconds"] = commandTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Database:ConnectionTimeoutSeconds"] = connectionTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Database:MaxPoolSize"] = maxPoolSize?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+            server: servers.Postgres);
+
+    private static async Task<(StockKit Kit, KeyedWriteLoad Load)> StartLoadAsync(ApiFactory api)
+    {
+        var kit = new StockKit(api, await Tenant.CreateAsync(api));
+        var product = await kit.ProductAsync();
+        var location = await kit.LocationAsync();
+        var client = kit.Tenant.Client(api, autoIdempotencyKey: false);
+        client.Timeout = TimeSpan.FromSeconds(60);
+        var load = new KeyedWriteLoad(_ => client, product, location);
+        load.Start();
+        return (kit, load);
+    }
+
+    /// <summary>Takes an exclusive lock on the balances (every write needs them) on the test's own connection, holds it, releases it.</summary>
+    private static async Task HoldTableLockAsync(string connectionString, TimeSpan hold)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "reliability-lock", Pooling = false };
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var command = new NpgsqlCommand("LOCK TABLE inventory_balances IN ACCESS EXCLUSIVE MODE", connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await Task.Delay(hold);
+        await transaction.RollbackAsync();
+    }
+
+    /// <summary>The balance equals the receipts in the ledger, and the audit recomputes every balance without a mismatch.</summary>
+    private static async Task AssertLedgerMatchesBalanceAsync(StockKit kit, ApiFactory api, KeyedWriteLoad load)
+    {
+        var ledger = await LedgerRows.ByReferenceAsync(api.ConnectionString, load.ProductId);
+        var (onHand, _, _) = await kit.BalanceAsync(load.ProductId, load.LocationId);
+        Assert.Equal(ledger.Sum(r => r.Value.Count), (int)onHand);
+        await kit.AssertAuditCleanAsync();
+    }
+}
