@@ -7,6 +7,9 @@ namespace Smackdab.Inventory.Api.Hosting;
 /// <summary>Applies EF Core migrations and seeds the demo tenant before the API takes requests.</summary>
 public static class DatabaseStartup
 {
+    /// <summary>Advisory lock key held while migrating ("smackdab" in ASCII).</summary>
+    private const long MigrationLockKey = 0x736D61636B646162;
+
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken ct)
     {
         using var scope = services.CreateScope();
@@ -16,7 +19,20 @@ public static class DatabaseStartup
 
         if (database.MigrateOnStartup)
         {
-            await db.Database.MigrateAsync(ct);
+            // Instances started together (a rolling deploy, tests of two instances) would otherwise apply the same
+            // migration twice; a session advisory lock lets one migrate while the others wait, then find nothing to do.
+            await db.Database.OpenConnectionAsync(ct);
+            try
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockKey})", ct);
+                await db.Database.MigrateAsync(ct);
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", ct);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+
             var applied = (await db.Database.GetAppliedMigrationsAsync(ct)).ToList();
             logger.LogInformation("Database schema is at migration {Migration} ({MigrationCount} applied)", applied.LastOrDefault(), applied.Count);
         }

@@ -22,6 +22,7 @@ public sealed record FaultReport(
     int Lost,
     int Duplicated,
     int LeftoversOfErrors,
+    int NoAnswerCommitted,
     int RetriedOperations,
     int RetriedNotExactlyOnce,
     TimeSpan? Recovery,
@@ -64,7 +65,8 @@ public sealed record FaultReport(
             attempts.Count(a => a.Status is not (>= 200 and < 300) and not 503 and not 0),
             lost,
             duplicated,
-            oneShotErrors.Count(a => Rows(a.Reference) != 0),
+            oneShotErrors.Count(a => a.Status != 0 && Rows(a.Reference) != 0),
+            oneShotErrors.Count(a => a.Status == 0 && Rows(a.Reference) != 0),
             retried.Count,
             retriedWrong,
             recovered is null ? null : recovered.Value - dependencyBack,
@@ -74,11 +76,19 @@ public sealed record FaultReport(
     public string Figures => string.Create(CultureInfo.InvariantCulture,
         $"[{Fault}] requests {Requests}; during the fault {DuringFault} (2xx {DuringFaultSuccess}, 503 {DuringFault503}); " +
         $"total 2xx {Success}, 503 {ServiceUnavailable}, no answer {NoAnswer}, other {Other}; lost: {Lost}, duplicated: {Duplicated}, " +
-        $"errors that left a row: {LeftoversOfErrors}; retried operations {RetriedOperations}, not exactly once: {RetriedNotExactlyOnce}; " +
+        $"errors that left a row: {LeftoversOfErrors}, unanswered that committed: {NoAnswerCommitted}; retried operations {RetriedOperations}, not exactly once: {RetriedNotExactlyOnce}; " +
         $"recovery {(Recovery is { } r ? $"{r.TotalSeconds:0.00} s after the dependency returned" : "NONE")}; slowest request {MaxLatency.TotalSeconds:0.00} s");
 
     /// <summary>Prints the figures, then asserts the guarantees; <paramref name="maxLatency"/> is the configured bound on any request.</summary>
-    public void AssertHeld(ITestOutputHelper output, TimeSpan maxLatency, IReadOnlyCollection<Attempt> attempts, bool allowNoAnswer = false)
+    /// <param name="output">Where the figures go.</param>
+    /// <param name="maxLatency">The configured bound on any request.</param>
+    /// <param name="attempts">The load's attempts.</param>
+    /// <param name="allowNoAnswer">Connections may be refused or reset (the API process is stopped or killed).</param>
+    /// <param name="noAnswerMayHaveCommitted">
+    /// A request cut off by SIGKILL may have committed before its answer was lost: in doubt for a one-shot client, which
+    /// is why clients must retry with the same key (the retrying ones are checked for exactly one effect either way).
+    /// </param>
+    public void AssertHeld(ITestOutputHelper output, TimeSpan maxLatency, IReadOnlyCollection<Attempt> attempts, bool allowNoAnswer = false, bool noAnswerMayHaveCommitted = false)
     {
         output.WriteLine(Figures);
         lock (FileLock)
@@ -96,6 +106,10 @@ public sealed record FaultReport(
         Assert.Equal(0, Lost);
         Assert.Equal(0, Duplicated);
         Assert.Equal(0, LeftoversOfErrors);
+        if (!noAnswerMayHaveCommitted)
+        {
+            Assert.Equal(0, NoAnswerCommitted);
+        }
         Assert.Equal(0, RetriedNotExactlyOnce);
         Assert.NotNull(Recovery);
         Assert.True(MaxLatency < maxLatency, $"a request took {MaxLatency}, over the configured bound {maxLatency}");

@@ -27,6 +27,10 @@ public sealed record Attempt(
 public sealed class KeyedWriteLoad(Func<int, HttpClient> clientFor, string productId, string locationId, int workers = 8, int maxOperationsPerWorker = 400)
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan NoAnswerDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a retrying worker keeps retrying one operation (long enough for an API process to start again on a busy machine).</summary>
+    public static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(120);
     private readonly ConcurrentQueue<Attempt> _attempts = new();
     private readonly Stopwatch _clock = new();
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
@@ -82,16 +86,23 @@ public sealed class KeyedWriteLoad(Func<int, HttpClient> clientFor, string produ
             var operation = Interlocked.Increment(ref _nextOperation);
             var key = $"rel-{_run}-{operation}";
             var reference = $"REL-{_run}-{operation}";
-            for (var attempt = 0; ; attempt++)
+            var giveUp = Now + RetryFor;
+            while (true)
             {
                 var result = await SendAsync(clientFor(worker), operation, key, reference, retrying);
                 _attempts.Enqueue(result);
-                if (!retrying || IsFinal(result) || attempt >= 200)
+                if (!retrying || IsFinal(result) || Now > giveUp)
                 {
+                    if (result.Status == 0)
+                    {
+                        // Nobody listening: do not spin through the operation budget.
+                        await Task.Delay(NoAnswerDelay, CancellationToken.None);
+                    }
+
                     break;
                 }
 
-                await Task.Delay(result.HasRetryAfter ? MaxRetryDelay : TimeSpan.FromMilliseconds(200), CancellationToken.None);
+                await Task.Delay(result.HasRetryAfter ? MaxRetryDelay : NoAnswerDelay, CancellationToken.None);
             }
         }
     }
