@@ -147,7 +147,7 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
         await AssertLedgerMatchesBalanceAsync(kit, api, load);
     }
 
-    private Task<ApiFactory> StartApiAsync(int commandTimeout, int connectionTimeout, int? maxPoolSize = null) =>
+    private Task<ApiFactory> StartApiAsync(int commandTimeout, int connectionTimeout, int maxPoolSize = 40) =>
         ApiFactory.StartAsync(
             new Dictionary<string, string?>
             {
@@ -155,7 +155,7 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
                 ["Redis:BreakerBreakSeconds"] = "1",
                 ["Database:CommandTimeoutSeconds"] = commandTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Database:ConnectionTimeoutSeconds"] = connectionTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Database:MaxPoolSize"] = maxPoolSize?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Database:MaxPoolSize"] = maxPoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
             server: servers.Postgres);
 
