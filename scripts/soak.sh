@@ -181,6 +181,7 @@ echo "Verdict: $VERDICT (growth limit $GROWTH_LIMIT_PERCENT % between the first 
 
 # --- plot ---------------------------------------------------------------------------------------------------
 awk -F, -v minutes="$MINUTES" '
+    BEGIN { n = 0 }
     NR == 1 { next }
     { t[n] = $1; for (c = 2; c <= 8; c++) { v[c, n] = $c; if ($c != "" && $c + 0 > max[c]) max[c] = $c + 0 } n++ }
     END {
