@@ -144,6 +144,43 @@ public sealed class RedisServer
         }
     }
 
+    /// <summary>The process_id the server on <see cref="Port"/> reports in INFO server, or null if it does not say.</summary>
+    private async Task<int?> ServerProcessIdAsync()
+    {
+        using var timeout = new CancellationTokenSource(PingTimeout);
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(Host, Port, timeout.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync("*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"u8.ToArray(), timeout.Token);
+            var reply = new StringBuilder();
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var text = reply.ToString();
+                var at = text.IndexOf("process_id:", StringComparison.Ordinal);
+                var end = at < 0 ? -1 : text.IndexOf("\r\n", at, StringComparison.Ordinal);
+                if (end > 0)
+                {
+                    return int.TryParse(text.AsSpan(at + "process_id:".Length, end - at - "process_id:".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+                }
+
+                var read = await stream.ReadAsync(buffer, timeout.Token);
+                if (read == 0)
+                {
+                    return null;
+                }
+
+                reply.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     private static async Task<RedisServer> StartLocalOrUseEnvironmentAsync()
     {
         var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
@@ -228,6 +265,15 @@ public sealed class RedisServer
 
             if (await PingAsync())
             {
+                if (await ServerProcessIdAsync() is { } pid && pid != process.Id)
+                {
+                    // Another redis-server holds the port (another test run on this machine): ours will fail to bind.
+                    ProcessRunner.KillQuietly(process);
+                    process.Dispose();
+                    _process = null;
+                    throw new InvalidOperationException($"Port {Port} is served by another redis-server (pid {pid}).");
+                }
+
                 return;
             }
 
