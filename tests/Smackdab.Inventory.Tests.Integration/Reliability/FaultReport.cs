@@ -26,7 +26,8 @@ public sealed record FaultReport(
     int RetriedOperations,
     int RetriedNotExactlyOnce,
     TimeSpan? Recovery,
-    TimeSpan MaxLatency)
+    TimeSpan MaxLatency,
+    EventFeedCheck Events)
 {
     /// <summary>Figures of every fault test in this run, also written to TestResults/reliability-figures.txt.</summary>
     private static readonly Lock FileLock = new();
@@ -70,14 +71,15 @@ public sealed record FaultReport(
             retried.Count,
             retriedWrong,
             recovered is null ? null : recovered.Value - dependencyBack,
-            attempts.Count == 0 ? TimeSpan.Zero : attempts.Max(a => a.Elapsed));
+            attempts.Count == 0 ? TimeSpan.Zero : attempts.Max(a => a.Elapsed),
+            await EventFeedCheck.RunAsync(connectionString, load.ProductId));
     }
 
     public string Figures => string.Create(CultureInfo.InvariantCulture,
         $"[{Fault}] requests {Requests}; during the fault {DuringFault} (2xx {DuringFaultSuccess}, 503 {DuringFault503}); " +
         $"total 2xx {Success}, 503 {ServiceUnavailable}, no answer {NoAnswer}, other {Other}; lost: {Lost}, duplicated: {Duplicated}, " +
         $"errors that left a row: {LeftoversOfErrors}, unanswered that committed: {NoAnswerCommitted}; retried operations {RetriedOperations}, not exactly once: {RetriedNotExactlyOnce}; " +
-        $"recovery {(Recovery is { } r ? $"{r.TotalSeconds:0.00} s after the dependency returned" : "NONE")}; slowest request {MaxLatency.TotalSeconds:0.00} s");
+        $"recovery {(Recovery is { } r ? $"{r.TotalSeconds:0.00} s after the dependency returned" : "NONE")}; slowest request {MaxLatency.TotalSeconds:0.00} s; {Events.Figures}");
 
     /// <summary>Prints the figures, then asserts the guarantees; <paramref name="maxLatency"/> is the configured bound on any request.</summary>
     /// <param name="output">Where the figures go.</param>
@@ -112,6 +114,7 @@ public sealed record FaultReport(
         }
         Assert.Equal(0, RetriedNotExactlyOnce);
         Assert.NotNull(Recovery);
+        Assert.True(Events.Held, Events.Figures);
         Assert.True(MaxLatency < maxLatency, $"a request took {MaxLatency}, over the configured bound {maxLatency}");
     }
 }
