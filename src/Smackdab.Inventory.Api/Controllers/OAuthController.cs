@@ -59,7 +59,11 @@ public sealed class OAuthController(
             return ConsentPage.Error(HttpContext, StatusCodes.Status400BadRequest, "The consent form must be posted as application/x-www-form-urlencoded");
         }
 
-        var form = await Request.ReadFormAsync(ct);
+        if (await TryReadFormAsync(ct) is not { } form)
+        {
+            return ConsentPage.Error(HttpContext, StatusCodes.Status400BadRequest, "The consent form could not be read");
+        }
+
         var request = await CheckAuthorizationRequestAsync(parameters, form, ct);
         if (request.Result is not null)
         {
@@ -234,13 +238,27 @@ public sealed class OAuthController(
             throw new OAuthException(OAuthErrors.InvalidRequest, "The request must be application/x-www-form-urlencoded");
         }
 
-        var form = await Request.ReadFormAsync(ct);
+        var form = await TryReadFormAsync(ct) ?? throw new OAuthException(OAuthErrors.InvalidRequest, "The form could not be read");
         if (form.FirstOrDefault(f => f.Value.Count > 1) is { Key: { } repeated } && repeated.Length > 0)
         {
             throw new OAuthException(OAuthErrors.InvalidRequest, $"Parameter {repeated} is repeated");
         }
 
         return form;
+    }
+
+    /// <summary>The form, or null when the body is not a readable form (e.g. multipart without its boundary, over the form limits).</summary>
+    private async Task<IFormCollection?> TryReadFormAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await Request.ReadFormAsync(ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or (IOException and not BadHttpRequestException) && !ct.IsCancellationRequested)
+        {
+            logger.LogInformation("Unreadable OAuth form: {Reason}", e.Message);
+            return null;
+        }
     }
 
     /// <summary>HTTP Basic or client_secret_post, never both; failures count towards the failed-authentication limit.</summary>

@@ -150,6 +150,7 @@ public static class ApiSetup
                 .WriteAsync(http, 500, Domain.Common.ErrorCodes.InternalError, "An unexpected error occurred"),
         });
         app.UseStatusCodePages(StatusCodeEnvelopes.WriteAsync);
+        app.UseMiddleware<NulCharacterMiddleware>();
 
         app.UseSwagger();
         app.UseSwaggerUI(options =>
@@ -188,6 +189,8 @@ public static class ApiSetup
         options.Converters.Add(new NormalizedDecimalConverter());
         // Unknown fields in a request body are refused rather than silently ignored (no mass assignment of id, version, …).
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        // {"status":"a","status":"b"} is ambiguous (RFC 8259 §4): refused as malformed rather than last-one-wins.
+        options.AllowDuplicateProperties = false;
     }
 
     /// <summary>The documented short environment variable names.</summary>
