@@ -34,9 +34,18 @@ public sealed class FuzzMemory
         var data = root.ContainsKey("data") ? root["data"] : root;
         foreach (var item in data is JsonArray array ? array.ToList() : new List<JsonNode?> { data })
         {
-            if (item is JsonObject obj && obj["id"] is JsonValue id && id.TryGetValue<string>(out var value) && resource is not null)
+            if (item is JsonObject obj && obj["id"] is JsonValue id && id.TryGetValue<string>(out var value))
             {
-                Remember(resource, value);
+                if (resource is not null)
+                {
+                    Remember(resource, value);
+                }
+
+                // A credential and its secret belong together (an OAuth client and its client_secret).
+                if (obj["secret"] is JsonValue secret && secret.TryGetValue<string>(out var secretText))
+                {
+                    Remember("secret_of:" + value, secretText);
+                }
             }
         }
 
@@ -81,6 +90,23 @@ public sealed class FuzzMemory
         return _byField.Where(p => p.Key.EndsWith("_" + field, StringComparison.Ordinal)).SelectMany(p => p.Value.Snapshot()).ToList();
     }
 
+    /// <summary>Ids for an id field: its own values, else those of its last words (source_location_id → location_id).</summary>
+    public IReadOnlyList<string> IdsFor(string field)
+    {
+        for (var name = field; ; name = name[(name.IndexOf('_', StringComparison.Ordinal) + 1)..])
+        {
+            if (Values(name) is { Count: > 0 } values)
+            {
+                return values;
+            }
+
+            if (name.IndexOf('_', StringComparison.Ordinal) is < 0 || name == "id")
+            {
+                return [];
+            }
+        }
+    }
+
     public IReadOnlyList<string> AllIds => _allIds.Snapshot();
 
     public IReadOnlyList<string> Cursors(string template) => Values("cursor:" + template);
@@ -120,6 +146,18 @@ public sealed class FuzzMemory
                     if (value is JsonValue scalar && scalar.TryGetValue<string>(out var text) && key != "id")
                     {
                         Remember(key, text);
+                    }
+                    else if (value is JsonArray strings && strings.All(v => v is JsonValue))
+                    {
+                        // redirect_uris → redirect_uri, scopes → scope.
+                        foreach (var item in strings.OfType<JsonValue>().Take(20))
+                        {
+                            if (item.TryGetValue<string>(out var element))
+                            {
+                                Remember(key, element);
+                                Remember(Singular(key), element);
+                            }
+                        }
                     }
                     else
                     {

@@ -167,7 +167,7 @@ public sealed class RequestFactory(FuzzMemory memory, FuzzCredentials credential
         var pairs = new List<(string Name, string Value, bool Raw)>();
         foreach (var parameter in operation.QueryParameters)
         {
-            if (parameter.Required || random.NextDouble() < 0.35)
+            if (parameter.Required || random.NextDouble() < (request.Valid && !operation.IsList ? 0.85 : 0.35))
             {
                 if (ValidQueryValue(request, parameter, random) is { } value)
                 {
@@ -398,7 +398,8 @@ public sealed class RequestFactory(FuzzMemory memory, FuzzCredentials credential
             if (request.Operation.PathTemplate.StartsWith("/oauth", StringComparison.Ordinal) && random.NextDouble() < 0.3)
             {
                 var id = memory.Values("client_id") is { Count: > 0 } ids ? Pick(random, ids) : "client_x";
-                var secret = memory.Values("secret") is { Count: > 0 } secrets && random.NextDouble() < 0.7 ? Pick(random, secrets) : "wrong";
+                var secret = memory.Values("secret_of:" + id) is { Count: > 0 } own && random.NextDouble() < 0.7 ? own[^1]
+                    : memory.Values("secret") is { Count: > 0 } secrets && random.NextDouble() < 0.5 ? Pick(random, secrets) : "wrong";
                 request.Headers.Add(new("Authorization", random.NextDouble() < 0.8
                     ? "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(id + ":" + secret))
                     : Pick(random, ["Basic", "Basic !!!", "Basic " + Convert.ToBase64String([0xFF, 0x3A, 0xFE]), "Bearer x", "Basic Og=="])));
@@ -476,7 +477,7 @@ public sealed class RequestFactory(FuzzMemory memory, FuzzCredentials credential
             return;
         }
 
-        var node = ValidJson(operation, random);
+        var node = ValidJson(operation, random, newest: random.NextDouble() < 0.5);
         if (!request.Valid)
         {
             var count = 1 + random.Next(3);
@@ -500,13 +501,13 @@ public sealed class RequestFactory(FuzzMemory memory, FuzzCredentials credential
         }
     }
 
-    private JsonNode? ValidJson(FuzzOperation operation, Random random)
+    private JsonNode? ValidJson(FuzzOperation operation, Random random, bool newest)
     {
         var schema = operation.BodySchema;
         var node = schema?["example"] is { } example && random.NextDouble() < 0.8
             ? example.DeepClone()
             : Generate(schema, "body", random, 0);
-        node = Personalize(node, "", random);
+        node = Personalize(node, "", random, newest);
         if (operation.Method == "PATCH" && node is JsonObject full && full.Count > 1)
         {
             // A merge patch: some of the fields.
@@ -521,14 +522,14 @@ public sealed class RequestFactory(FuzzMemory memory, FuzzCredentials credential
     }
 
     /// <summary>Replaces example ids with learned ones and makes unique-looking fields unique.</summary>
-    private JsonNode? Personalize(JsonNode? node, string key, Random random)
+    private JsonNode? Personalize(JsonNode? node, string key, Random random, bool newest)
     {
         switch (node)
         {
             case JsonObject obj:
                 foreach (var property in obj.Select(p => p.Key).ToList())
                 {
-                    if (Personalize(obj[property], property, random) is var replaced && !ReferenceEquals(replaced, obj[property]))
+                    if (Personalize(obj[property], property, random, newest) is var replaced && !ReferenceEquals(replaced, obj[property]))
                     {
                         obj[property] = replaced;
                     }
@@ -538,7 +539,7 @@ public sealed class RequestFactory(FuzzMemory memory, FuzzCredentials credential
             case JsonArray array:
                 for (var i = 0; i < array.Count; i++)
                 {
-                    if (Personalize(array[i], key, random) is var replaced && !ReferenceEquals(replaced, array[i]))
+                    if (Personalize(array[i], key, random, newest) is var replaced && !ReferenceEquals(replaced, array[i]))
                     {
                         array[i] = replaced;
                     }
@@ -548,9 +549,12 @@ public sealed class RequestFactory(FuzzMemory memory, FuzzCredentials credential
             case JsonValue value when value.TryGetValue<string>(out var text):
                 if (key.EndsWith("_id", StringComparison.Ordinal) || key == "id")
                 {
-                    var learned = memory.Values(key);
-                    return learned.Count > 0 && random.NextDouble() < 0.85
-                        ? JsonValue.Create(Pick(random, learned))
+                    // Mostly learned ids: in "newest" requests every id is the newest of its kind, so that a receipt and
+                    // the allocation after it meet on the same product and location; sometimes a fresh id (client-chosen
+                    // ids such as transaction_id).
+                    var learned = memory.IdsFor(key);
+                    return learned.Count > 0 && random.NextDouble() < 0.8
+                        ? JsonValue.Create(newest ? learned[^1] : Pick(random, learned))
                         : JsonValue.Create(text[..(text.IndexOf('_') + 1)] + "fz" + random.Next(1_000_000).ToString(CultureInfo.InvariantCulture));
                 }
 
@@ -605,11 +609,25 @@ public sealed class RequestFactory(FuzzMemory memory, FuzzCredentials credential
         return ScalarFor(name, s, s["description"]?.GetValue<string>(), random);
     }
 
+    /// <summary>Protocol values no schema spells out, as a fuzzer's dictionary.</summary>
+    private static readonly Dictionary<string, string[]> KnownValues = new(StringComparer.Ordinal)
+    {
+        ["response_type"] = ["code"],
+        ["code_challenge_method"] = ["S256"],
+        ["code_challenge"] = ["E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"],
+        ["code_verifier"] = ["dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"],
+    };
+
     private JsonNode? ScalarFor(string name, JsonNode? schema, string? description, Random random)
     {
         if (schema?["enum"] is JsonArray { Count: > 0 } values)
         {
             return values[random.Next(values.Count)]?.DeepClone();
+        }
+
+        if (KnownValues.TryGetValue(name, out var known) && random.NextDouble() < 0.9)
+        {
+            return JsonValue.Create(Pick(random, known));
         }
 
         if (description is not null && Backticked(description) is { Count: > 0 } options)
@@ -625,8 +643,7 @@ public sealed class RequestFactory(FuzzMemory memory, FuzzCredentials credential
             "number" => JsonValue.Create(Math.Round(random.NextDouble() * 100, 2)),
             "boolean" => JsonValue.Create(random.NextDouble() < 0.5),
             _ when format == "date-time" => JsonValue.Create(DateTime.UtcNow.AddMinutes(random.Next(-1000, 1000)).ToString("O")),
-            _ when name.EndsWith("_id", StringComparison.Ordinal) && memory.Values(name) is { Count: > 0 } ids => JsonValue.Create(Pick(random, ids)),
-            _ when name == "code_challenge" => JsonValue.Create(new string('A', 43)),
+            _ when name.EndsWith("_id", StringComparison.Ordinal) && memory.IdsFor(name) is { Count: > 0 } ids => JsonValue.Create(Pick(random, ids)),
             _ when memory.ValuesLike(name) is { Count: > 0 } learned => JsonValue.Create(Pick(random, learned)),
             _ => JsonValue.Create(name + "-" + random.Next(100_000).ToString(CultureInfo.InvariantCulture)),
         };
@@ -858,9 +875,14 @@ public sealed class RequestFactory(FuzzMemory memory, FuzzCredentials credential
             {
                 var value = ScalarFor(name, schema, schema?["description"]?.GetValue<string>(), random);
                 var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "";
-                if (name is "client_secret" or "api_key" && memory.Values("secret") is { Count: > 0 } secrets && random.NextDouble() < 0.8)
+                var clientId = pairs.FirstOrDefault(p => p.Name == "client_id").Value;
+                if (name == "client_secret" && clientId is not null && memory.Values("secret_of:" + clientId) is { Count: > 0 } own && random.NextDouble() < 0.8)
                 {
-                    text = Pick(random, secrets);
+                    text = own[^1];
+                }
+                else if (name is "client_secret" or "api_key" && memory.Values("secret") is { Count: > 0 } secrets && random.NextDouble() < 0.8)
+                {
+                    text = name == "api_key" && random.NextDouble() < 0.5 ? credentials.AdminKey : Pick(random, secrets);
                 }
 
                 pairs.Add((name, text, false));
