@@ -52,6 +52,8 @@ public static class ApiSetup
 
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section));
+        services.AddOptions<ProxyOptions>().Bind(configuration.GetSection(ProxyOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         services.AddOptions<SeedOptions>().Bind(configuration.GetSection(SeedOptions.Section));
         services.AddOptions<Domain.Features.Ledger.LedgerOptions>().Bind(configuration.GetSection(Domain.Features.Ledger.LedgerOptions.Section))
             .Validate(o => o.DefaultHoldTtlSeconds is >= 1 and <= 3600 && o.HoldExpiryIntervalSeconds > 0, "Ledger options out of range")
@@ -129,6 +131,13 @@ public static class ApiSetup
 
     public static WebApplication UseInventoryPipeline(this WebApplication app)
     {
+        // First, so that everything after it (request log, rate limits, failure counts) sees the client, not the proxy.
+        var proxies = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProxyOptions>>().Value;
+        if (proxies.IsConfigured)
+        {
+            app.UseForwardedHeaders(proxies.ToMiddlewareOptions());
+        }
+
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseInventoryResponseCompression();
         app.UseSerilogRequestLogging(options =>

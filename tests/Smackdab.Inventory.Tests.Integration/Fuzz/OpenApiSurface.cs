@@ -24,7 +24,8 @@ public sealed record FuzzOperation(
     IReadOnlyList<FuzzParameter> Parameters,
     string? BodyMediaType,
     JsonNode? BodySchema,
-    CallerKind Caller)
+    CallerKind Caller,
+    bool EnvelopedSuccess)
 {
     public string Name => $"{Method} {PathTemplate}";
 
@@ -68,7 +69,7 @@ public static class OpenApiSurface
                     .ToList();
 
                 var (mediaType, bodySchema) = Body(operation, schemas);
-                operations.Add(new FuzzOperation(method.ToUpperInvariant(), path, parameters, mediaType, bodySchema, Caller(operation)));
+                operations.Add(new FuzzOperation(method.ToUpperInvariant(), path, parameters, mediaType, bodySchema, Caller(operation), EnvelopedSuccess(operation)));
             }
         }
 
@@ -123,6 +124,13 @@ public static class OpenApiSurface
             .FirstOrDefault(content.ContainsKey) ?? content.First().Key;
         return (preferred, Resolve(content[preferred]?["schema"], schemas));
     }
+
+    /// <summary>Whether swagger documents a success envelope (downloads and the OAuth protocol answer in other formats).</summary>
+    private static bool EnvelopedSuccess(JsonObject operation) =>
+        (operation["responses"]?.AsObject() ?? [])
+            .Where(r => r.Key.StartsWith('2'))
+            .SelectMany(r => r.Value?["content"]?.AsObject() ?? [])
+            .Any(c => c.Value?["schema"]?["$ref"]?.GetValue<string>().Contains("Envelope", StringComparison.Ordinal) == true);
 
     private static CallerKind Caller(JsonObject operation)
     {

@@ -49,7 +49,7 @@ public static class ResponseRules
             return ErrorEnvelope(response, body);
         }
 
-        if (status is >= 200 and < 300 && template.StartsWith("/v1/", StringComparison.Ordinal) && body.Length > 0)
+        if (status is >= 200 and < 300 && request.Operation.EnvelopedSuccess && body.Length > 0)
         {
             return SuccessEnvelope(response, body);
         }
