@@ -81,6 +81,18 @@ fi
 export SMACKDAB_DEMO_API_KEY
 export Seed__Demo="${Seed__Demo:-true}"
 
+# --- signing-key encryption key (kept with the data it protects) -------------
+if [ -z "${Jwt__KeyEncryptionKey:-}" ]; then
+    kek_file="$DATA_DIR/jwt-key-encryption-key"
+    mkdir -p "$DATA_DIR"
+    if [ ! -s "$kek_file" ]; then
+        (umask 077 && head -c 32 /dev/urandom | base64 >"$kek_file")
+    fi
+    chmod 600 "$kek_file"
+    Jwt__KeyEncryptionKey="$(tr -d '[:space:]' <"$kek_file")"
+fi
+export Jwt__KeyEncryptionKey
+
 # --- banner -----------------------------------------------------------------
 first_url="${ASPNETCORE_URLS%%;*}"
 first_url="${first_url%/}"
@@ -89,6 +101,9 @@ case "$first_url" in
     *://0.0.0.0:* | *://\*:* | *://+:* | *://\[::\]:*)
         first_url="${first_url%%://*}://127.0.0.1:${first_url##*:}" ;;
 esac
+
+# The OAuth metadata and token issuer name this API's own address unless set.
+export Jwt__Issuer="${Jwt__Issuer:-$first_url}"
 
 db_display="$(printf '%s' "$ConnectionStrings__Postgres" | sed -E 's/((Password|Pwd)=)[^;]*/\1***/Ig')"
 stops="the API"

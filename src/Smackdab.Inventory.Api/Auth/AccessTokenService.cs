@@ -90,7 +90,8 @@ public sealed class AccessTokenService(SigningKeyCache keys, IOptions<JwtOptions
 
     /// <summary>
     /// Checks algorithm (RS256 only: <c>none</c>, HS256 and the rest are refused before anything else), kid, signature, type,
-    /// issuer, audience and, unless <paramref name="checkLifetime"/> is false, <c>exp</c>/<c>nbf</c> against the injected clock.
+    /// issuer, audience, that <c>exp − iat</c> is within the configured lifetime, that a retired key signed it before its
+    /// retirement, and, unless <paramref name="checkLifetime"/> is false, <c>exp</c>/<c>nbf</c> against the injected clock.
     /// </summary>
     public async Task<AccessTokenValidation> ValidateAsync(string token, CancellationToken ct, bool checkLifetime = true)
     {
@@ -119,11 +120,13 @@ public sealed class AccessTokenService(SigningKeyCache keys, IOptions<JwtOptions
             return AccessTokenValidation.Fail("The token has no kid header");
         }
 
-        var key = await keys.FindVerificationKeyAsync(parsed.Kid, ct);
-        if (key is null)
+        var published = await keys.FindPublishedKeyAsync(parsed.Kid, ct);
+        if (published is null)
         {
             return AccessTokenValidation.Fail("The token's signing key (kid) is unknown or has been retired");
         }
+
+        var key = published.VerificationKey;
 
         var result = await _handler.ValidateTokenAsync(parsed, new TokenValidationParameters
         {
@@ -148,6 +151,23 @@ public sealed class AccessTokenService(SigningKeyCache keys, IOptions<JwtOptions
         if (!parsed.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Exp, out _))
         {
             return AccessTokenValidation.Fail("The token has no exp claim");
+        }
+
+        // We never issue a token that lives longer than the configured lifetime, nor sign after a key's retirement: a token
+        // that does either was not made by this API's rules (a leaked key, a changed configuration) and is refused.
+        if (!parsed.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Iat, out _))
+        {
+            return AccessTokenValidation.Fail("The token has no iat claim");
+        }
+
+        if (parsed.ValidTo - parsed.IssuedAt > Options.AccessTokenLifetime + Options.ClockSkew)
+        {
+            return AccessTokenValidation.Fail("The token's lifetime (exp - iat) is longer than this API issues");
+        }
+
+        if (published.RetiredAt is { } retiredAt && parsed.IssuedAt > retiredAt.Add(Options.ClockSkew))
+        {
+            return AccessTokenValidation.Fail("The token was issued after its signing key was retired");
         }
 
         if (checkLifetime && now > parsed.ValidTo.Add(Options.ClockSkew))

@@ -4,9 +4,10 @@ using Microsoft.Extensions.Options;
 namespace Smackdab.Inventory.Api.Auth;
 
 /// <summary>
-/// Counts failed authentication attempts per client IP and per credential prefix (API key prefix or OAuth client id) in
-/// fixed windows. Once either reaches the limit, further attempts from that IP or with that prefix are refused with 429
-/// until the window ends — before the credential is even checked. In-process: each instance counts on its own.
+/// Counts failed authentication attempts per client IP and per (credential prefix, client IP) — the prefix being an API key
+/// prefix or an OAuth client id — in fixed windows. Once either reaches the limit, further attempts from that IP, or with
+/// that prefix from that IP, are refused with 429 until the window ends — before the credential is even checked. Failures
+/// from one address never lock the credential out for another. In-process: each instance counts on its own.
 /// </summary>
 public sealed class AuthFailureLimiter(IOptions<AuthFailureLimitOptions> options, TimeProvider clock)
 {
@@ -51,7 +52,9 @@ public sealed class AuthFailureLimiter(IOptions<AuthFailureLimitOptions> options
         yield return "ip:" + clientIp;
         if (!string.IsNullOrEmpty(credentialPrefix))
         {
-            yield return "cred:" + credentialPrefix;
+            // Per prefix *and* address: prefixes are public (and the platform key's is a constant), so counting a prefix
+            // alone would let anyone lock the real credential out by failing with it from elsewhere.
+            yield return "cred:" + credentialPrefix + "@" + clientIp;
         }
     }
 

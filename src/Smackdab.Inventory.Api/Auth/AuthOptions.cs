@@ -37,6 +37,12 @@ public sealed class JwtOptions
     [Range(1, 3600)]
     public int KeyCacheSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// AES-256 key (base64 of 32 bytes) that encrypts signing keys' private halves in the database. Empty: a built-in
+    /// development key, with a warning at start — set it in production (e.g. <c>openssl rand -base64 32</c>).
+    /// </summary>
+    public string? KeyEncryptionKey { get; set; }
+
     public TimeSpan AccessTokenLifetime => TimeSpan.FromSeconds(AccessTokenLifetimeSeconds);
 
     public TimeSpan ClockSkew => TimeSpan.FromSeconds(ClockSkewSeconds);

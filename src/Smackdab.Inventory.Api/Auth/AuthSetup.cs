@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Domain.Features.OAuth;
+using Smackdab.Inventory.Domain.Features.SigningKeys;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace Smackdab.Inventory.Api.Auth;
@@ -16,10 +17,13 @@ public static class AuthSetup
         services.AddOptions<JwtOptions>().Bind(configuration.GetSection(JwtOptions.Section)).ValidateDataAnnotations()
             .Validate(o => o.KeyRotationPeriod > o.AccessTokenLifetime,
                 "Jwt:KeyRotationHours must be longer than Jwt:AccessTokenLifetimeSeconds, so that the previous key covers every unexpired token")
+            .Validate(o => KeyEncryption.IsValid(o.KeyEncryptionKey), "Jwt:KeyEncryptionKey must be 32 bytes in base64 (openssl rand -base64 32)")
             .ValidateOnStart();
         services.AddOptions<OAuthOptions>().Bind(configuration.GetSection(OAuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthFailureLimitOptions>().Bind(configuration.GetSection(AuthFailureLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddSingleton(sp => KeyEncryption.CreateProtector(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<JwtOptions>>().Value, sp.GetRequiredService<ILogger<SigningKeyCache>>()));
         services.AddSingleton<SigningKeyCache>();
         services.AddSingleton<AccessTokenService>();
         services.AddSingleton<AuthFailureLimiter>();

@@ -9,7 +9,8 @@ namespace Smackdab.Inventory.Api.Auth;
 /// The published signing keys in memory, read from PostgreSQL at most every <see cref="JwtOptions.KeyCacheSeconds"/>, and
 /// again (at most every few seconds) when a token names a kid this instance has not seen — another instance may have rotated.
 /// </summary>
-public sealed class SigningKeyCache(IServiceScopeFactory scopes, IOptions<JwtOptions> options, TimeProvider clock, ILogger<SigningKeyCache> logger)
+public sealed class SigningKeyCache(
+    IServiceScopeFactory scopes, IOptions<JwtOptions> options, SigningKeyProtector protector, TimeProvider clock, ILogger<SigningKeyCache> logger)
     : IDisposable
 {
     private static readonly TimeSpan UnknownKidRefreshInterval = TimeSpan.FromSeconds(5);
@@ -30,7 +31,11 @@ public sealed class SigningKeyCache(IServiceScopeFactory scopes, IOptions<JwtOpt
     public async Task<IReadOnlyList<PublishedKey>> GetPublishedAsync(CancellationToken ct) => (await GetAsync(ct)).Published;
 
     /// <summary>The verification key for a kid, or null when the kid is not (or no longer) published.</summary>
-    public async Task<RsaSecurityKey?> FindVerificationKeyAsync(string kid, CancellationToken ct)
+    public async Task<RsaSecurityKey?> FindVerificationKeyAsync(string kid, CancellationToken ct) =>
+        (await FindPublishedKeyAsync(kid, ct))?.VerificationKey;
+
+    /// <summary>The published key for a kid (with when it was retired), or null when the kid is not (or no longer) published.</summary>
+    public async Task<PublishedKey?> FindPublishedKeyAsync(string kid, CancellationToken ct)
     {
         var keys = await GetAsync(ct);
         var found = keys.Published.FirstOrDefault(k => k.KeyId == kid);
@@ -40,7 +45,7 @@ public sealed class SigningKeyCache(IServiceScopeFactory scopes, IOptions<JwtOpt
             found = keys.Published.FirstOrDefault(k => k.KeyId == kid);
         }
 
-        return found?.VerificationKey;
+        return found;
     }
 
     /// <summary>Rotates now (operator request) and returns the new published keys.</summary>
@@ -106,7 +111,7 @@ public sealed class SigningKeyCache(IServiceScopeFactory scopes, IOptions<JwtOpt
             // Creates the first key, or rotates one that is overdue (for instance after downtime).
             await service.EnsureCurrentAsync(options.Value.KeyRotationPeriod, options.Value.KeySizeBits, CancellationToken.None);
             var published = await service.GetPublishedAsync(CancellationToken.None);
-            var keys = new KeySet(published.Select(PublishedKey.From).ToList(), clock.GetUtcNow());
+            var keys = new KeySet(published.Select(k => PublishedKey.From(k, protector)).ToList(), clock.GetUtcNow());
             _keys = keys;
             return keys;
         }
@@ -147,7 +152,7 @@ public sealed class PublishedKey
     /// <summary>Null for a retired key.</summary>
     public RsaSecurityKey? SigningKey { get; }
 
-    public static PublishedKey From(SigningKey key)
+    public static PublishedKey From(SigningKey key, SigningKeyProtector protector)
     {
         using var rsa = RSA.Create();
         rsa.ImportSubjectPublicKeyInfo(key.PublicKey, out _);
@@ -156,7 +161,7 @@ public sealed class PublishedKey
         if (key.PrivateKey is { Length: > 0 } privateKey && key.RetiredAt is null)
         {
             using var privateRsa = RSA.Create();
-            privateRsa.ImportPkcs8PrivateKey(privateKey, out _);
+            privateRsa.ImportPkcs8PrivateKey(protector.Unprotect(privateKey, key.Id), out _);
             signing = new RsaSecurityKey(privateRsa.ExportParameters(true)) { KeyId = key.Id };
         }
 

@@ -16,6 +16,7 @@ namespace Smackdab.Inventory.Api.Controllers;
 /// </summary>
 [AllowAnonymous]
 [OAuthErrors]
+[RateLimiting.ClientAddressRateLimit]
 [Tags("OAuth 2.0")]
 public sealed class OAuthController(
     OAuthGrantService grants,
@@ -28,7 +29,8 @@ public sealed class OAuthController(
     /// <summary>Authorization request: shows the consent page.</summary>
     /// <remarks>Authorization code flow with PKCE (S256) required. The page asks an organization admin of the client's
     /// organization to sign in with an <c>inventory.admin</c> API key and approve or deny. Problems with <c>client_id</c> or
-    /// <c>redirect_uri</c> are shown on the page; all others are redirected to the client with <c>error</c> and <c>state</c>.</remarks>
+    /// <c>redirect_uri</c>, and every other invalid request, are shown on an error page (400), never redirected (RFC 9700 §4.11.2);
+    /// only the admin's decision is redirected to the client.</remarks>
     [HttpGet("oauth/authorize")]
     [Produces("text/html")]
     [ProducesResponseType(StatusCodes.Status200OK)]
@@ -59,7 +61,11 @@ public sealed class OAuthController(
             return ConsentPage.Error(HttpContext, StatusCodes.Status400BadRequest, "The consent form must be posted as application/x-www-form-urlencoded");
         }
 
-        var form = await Request.ReadFormAsync(ct);
+        if (await TryReadFormAsync(ct) is not { } form)
+        {
+            return ConsentPage.Error(HttpContext, StatusCodes.Status400BadRequest, "The consent form could not be read");
+        }
+
         var request = await CheckAuthorizationRequestAsync(parameters, form, ct);
         if (request.Result is not null)
         {
@@ -234,13 +240,27 @@ public sealed class OAuthController(
             throw new OAuthException(OAuthErrors.InvalidRequest, "The request must be application/x-www-form-urlencoded");
         }
 
-        var form = await Request.ReadFormAsync(ct);
+        var form = await TryReadFormAsync(ct) ?? throw new OAuthException(OAuthErrors.InvalidRequest, "The form could not be read");
         if (form.FirstOrDefault(f => f.Value.Count > 1) is { Key: { } repeated } && repeated.Length > 0)
         {
             throw new OAuthException(OAuthErrors.InvalidRequest, $"Parameter {repeated} is repeated");
         }
 
         return form;
+    }
+
+    /// <summary>The form, or null when the body is not a readable form (e.g. multipart without its boundary, over the form limits).</summary>
+    private async Task<IFormCollection?> TryReadFormAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await Request.ReadFormAsync(ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or (IOException and not BadHttpRequestException) && !ct.IsCancellationRequested)
+        {
+            logger.LogInformation("Unreadable OAuth form: {Reason}", e.Message);
+            return null;
+        }
     }
 
     /// <summary>HTTP Basic or client_secret_post, never both; failures count towards the failed-authentication limit.</summary>
@@ -306,8 +326,8 @@ public sealed class OAuthController(
     private sealed record AuthorizationRequest(OAuthClient? Client, string? RedirectUri, IReadOnlyList<string> Scopes, string? State, IActionResult? Result);
 
     /// <summary>
-    /// Validates the authorization request. Without a valid client and redirect URI the answer is an error page (never a
-    /// redirect to an unregistered URI); every other problem is redirected to the client (RFC 6749 section 4.1.2.1).
+    /// Validates the authorization request. Every problem is an error page, never a redirect: not to an unregistered URI,
+    /// and not to a registered one before the admin has seen the request (RFC 9700 §4.11.2, no open redirector).
     /// </summary>
     private async Task<AuthorizationRequest> CheckAuthorizationRequestAsync(
         AuthorizeParameters p, IEnumerable<KeyValuePair<string, StringValues>> raw, CancellationToken ct)
@@ -335,37 +355,41 @@ public sealed class OAuthController(
         var request = new AuthorizationRequest(client, redirectUri, [], p.State, null);
         if (repeated.Count > 0)
         {
-            return request with { Result = RedirectWithError(request, OAuthErrors.InvalidRequest, $"Parameter {repeated[0]} is repeated") };
+            return Invalid(OAuthErrors.InvalidRequest, $"Parameter {repeated[0]} is repeated");
         }
 
         if (p.ResponseType != "code")
         {
-            return request with { Result = RedirectWithError(request, OAuthErrors.UnsupportedResponseType, "response_type must be code") };
+            return Invalid(OAuthErrors.UnsupportedResponseType, "response_type must be code");
         }
 
         if (string.IsNullOrEmpty(p.CodeChallenge))
         {
-            return request with { Result = RedirectWithError(request, OAuthErrors.InvalidRequest, "code_challenge is required (PKCE)") };
+            return Invalid(OAuthErrors.InvalidRequest, "code_challenge is required (PKCE)");
         }
 
         if (p.CodeChallengeMethod != Pkce.S256)
         {
-            return request with { Result = RedirectWithError(request, OAuthErrors.InvalidRequest, "code_challenge_method must be S256") };
+            return Invalid(OAuthErrors.InvalidRequest, "code_challenge_method must be S256");
         }
 
         if (!Pkce.IsWellFormed(p.CodeChallenge))
         {
-            return request with { Result = RedirectWithError(request, OAuthErrors.InvalidRequest, "code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~") };
+            return Invalid(OAuthErrors.InvalidRequest, "code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~");
         }
 
         if (!OAuthScopes.TryResolve(p.Scope, client.Scopes, out var scopes, out var scopeError))
         {
-            return request with { Result = RedirectWithError(request, OAuthErrors.InvalidScope, scopeError!) };
+            return Invalid(OAuthErrors.InvalidScope, scopeError!);
         }
 
         return request with { Scopes = scopes };
 
         AuthorizationRequest Failed(IActionResult result) => new(null, null, [], null, result);
+
+        // RFC 9700 §4.11.2: an invalid request is shown, not redirected; only the admin's decision goes back to the client.
+        AuthorizationRequest Invalid(string error, string description) =>
+            Failed(ConsentPage.Error(HttpContext, StatusCodes.Status400BadRequest, $"Invalid authorization request ({error}): {description}"));
     }
 
     private ConsentPage.Model ConsentModel(AuthorizationRequest request, AuthorizeParameters parameters, string? error) =>

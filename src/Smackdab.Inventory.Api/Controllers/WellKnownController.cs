@@ -25,12 +25,14 @@ public sealed class WellKnownController(SigningKeyCache keys, IOptions<JwtOption
     }
 
     /// <summary>Authorization server metadata (RFC 8414).</summary>
+    /// <remarks>Every endpoint URL is built from the configured issuer (<c>Jwt:Issuer</c>), whatever Host the request named.</remarks>
     [HttpGet(".well-known/oauth-authorization-server")]
     [Produces("application/json")]
     [ProducesResponseType(StatusCodes.Status200OK)]
     public IActionResult Metadata()
     {
-        var baseUrl = $"{Request.Scheme}://{Request.Host}{Request.PathBase}";
+        // From the configured issuer, never from the request: a forged Host header must not move the token endpoint (RFC 8414 §3.3).
+        var baseUrl = jwt.Value.Issuer.TrimEnd('/');
         return Ok(new Dictionary<string, object>
         {
             ["issuer"] = jwt.Value.Issuer,

@@ -55,12 +55,32 @@ public sealed class EnvelopeExceptionHandler(ErrorWriter writer, IOptions<Databa
                 await writer.WriteAsync(context, 503, ErrorCodes.ServiceUnavailable, "The service is temporarily unavailable; retry shortly");
                 return true;
 
+            case var _ when RefusedInput(exception) is { } refused:
+                // The database refused a value that came from the request (text with NUL, a number beyond the column):
+                // the transaction rolled back, nothing was written, and the caller can fix the request.
+                logger.LogWarning("Database refused a value of request {RequestId} ({SqlState}: {Reason})", context.TraceIdentifier, refused.SqlState, refused.MessageText);
+                await writer.WriteAsync(context, 400, ErrorCodes.ValidationFailed, refused.SqlState == PostgresErrorCodes.NumericValueOutOfRange
+                    ? "A number in the request is beyond the range that can be stored"
+                    : "The request contains text that cannot be stored (a NUL character)");
+                return true;
+
+            case System.Text.DecoderFallbackException:
+                // The body is not valid text in the charset its Content-Type declares.
+                await writer.WriteAsync(context, 400, ErrorCodes.BadRequest, "The request body is not valid text in its declared charset");
+                return true;
+
             default:
                 logger.LogError(exception, "Unhandled exception for request {RequestId} {Method} {Path}", context.TraceIdentifier, context.Request.Method, context.Request.Path);
                 await writer.WriteAsync(context, 500, ErrorCodes.InternalError, "An unexpected error occurred");
                 return true;
         }
     }
+
+    private static PostgresException? RefusedInput(Exception exception) =>
+        (exception as PostgresException ?? exception.InnerException as PostgresException) is { } postgres
+        && postgres.SqlState is PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter or PostgresErrorCodes.NumericValueOutOfRange
+            ? postgres
+            : null;
 
     public static int StatusFor(DomainException exception) => exception switch
     {

@@ -52,6 +52,8 @@ public static class ApiSetup
 
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section));
+        services.AddOptions<ProxyOptions>().Bind(configuration.GetSection(ProxyOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         services.AddOptions<SeedOptions>().Bind(configuration.GetSection(SeedOptions.Section));
         services.AddOptions<Domain.Features.Ledger.LedgerOptions>().Bind(configuration.GetSection(Domain.Features.Ledger.LedgerOptions.Section))
             .Validate(o => o.DefaultHoldTtlSeconds is >= 1 and <= 3600 && o.HoldExpiryIntervalSeconds > 0, "Ledger options out of range")
@@ -132,6 +134,13 @@ public static class ApiSetup
 
     public static WebApplication UseInventoryPipeline(this WebApplication app)
     {
+        // First, so that everything after it (request log, rate limits, failure counts) sees the client, not the proxy.
+        var proxies = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProxyOptions>>().Value;
+        if (proxies.IsConfigured)
+        {
+            app.UseForwardedHeaders(proxies.ToMiddlewareOptions());
+        }
+
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseInventoryResponseCompression();
         app.UseSerilogRequestLogging(options =>
@@ -153,6 +162,7 @@ public static class ApiSetup
                 .WriteAsync(http, 500, Domain.Common.ErrorCodes.InternalError, "An unexpected error occurred"),
         });
         app.UseStatusCodePages(StatusCodeEnvelopes.WriteAsync);
+        app.UseMiddleware<NulCharacterMiddleware>();
 
         app.UseSwagger();
         app.UseSwaggerUI(options =>
@@ -191,6 +201,8 @@ public static class ApiSetup
         options.Converters.Add(new NormalizedDecimalConverter());
         // Unknown fields in a request body are refused rather than silently ignored (no mass assignment of id, version, …).
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        // {"status":"a","status":"b"} is ambiguous (RFC 8259 §4): refused as malformed rather than last-one-wins.
+        options.AllowDuplicateProperties = false;
     }
 
     /// <summary>The documented short environment variable names.</summary>

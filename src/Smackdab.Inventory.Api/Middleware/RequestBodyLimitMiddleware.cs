@@ -47,10 +47,32 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<Ap
 
         public override long Position { get => _read; set => throw new NotSupportedException(); }
 
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                return Count(inner.Read(buffer, offset, count));
+            }
+            catch (InvalidOperationException e)
+            {
+                throw Undecodable(e);
+            }
+        }
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return Count(await inner.ReadAsync(buffer, cancellationToken));
+            }
+            catch (InvalidOperationException e)
+            {
+                throw Undecodable(e);
+            }
+        }
+
+        /// <summary>The Brotli decoder reports corrupt input as InvalidOperationException; gzip and deflate as InvalidDataException.</summary>
+        private static InvalidDataException Undecodable(InvalidOperationException e) => new("The request body could not be decoded", e);
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

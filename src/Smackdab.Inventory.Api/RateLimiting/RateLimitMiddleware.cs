@@ -11,8 +11,9 @@ using Smackdab.Inventory.Domain.Data;
 namespace Smackdab.Inventory.Api.RateLimiting;
 
 /// <summary>
-/// Counts every /v1 request against the budget of its credential (API key id, or a token's key_id/sub claim; the client IP
-/// when unauthenticated) in the tier of its organization, or the bulk tier on batch/import/export routes. Every response
+/// Counts every /v1 request against the budget of its organization (whatever key or token it uses; the platform key its own;
+/// the client IP when unauthenticated) in the tier of its organization, or the bulk tier on batch/import/export routes; and
+/// every request to an endpoint marked [ClientAddressRateLimit] (the OAuth endpoints) against its client IP in the OAuth tier. Every response
 /// carries the X-Rate-Limit-* and X-RateLimit-* headers; a request over budget gets 429 RATE_LIMIT_EXCEEDED with Retry-After.
 /// Runs right after authentication, so that refused credentials are limited too (by IP).
 /// </summary>
@@ -22,16 +23,29 @@ public sealed class RateLimitMiddleware(
     public async Task InvokeAsync(HttpContext context)
     {
         var settings = options.Value;
-        if (!settings.Enabled || !context.Request.Path.StartsWithSegments("/v1"))
+        var perAddress = context.GetEndpoint()?.Metadata.GetMetadata<ClientAddressRateLimitAttribute>() is not null;
+        if (!settings.Enabled || (!perAddress && !context.Request.Path.StartsWithSegments("/v1")))
         {
             await next(context);
             return;
         }
 
-        var (credential, organizationId) = Identify(context);
-        var tierName = BulkEndpoints.IsBulk(context) ? settings.BulkTier
-            : organizationId is null ? RateLimitOptions.DefaultTier
-            : await tiers.GetAsync(organizationId, context.RequestServices, context.RequestAborted);
+        string credential;
+        string tierName;
+        if (perAddress)
+        {
+            // The OAuth endpoints: the caller is not known until the endpoint has checked it (and signing a token costs an
+            // RSA signature), so the budget is the client address's.
+            (credential, tierName) = ("ip:" + ClientAddress(context), settings.OAuthTier);
+        }
+        else
+        {
+            (credential, var organizationId) = Identify(context);
+            tierName = BulkEndpoints.IsBulk(context) ? settings.BulkTier
+                : organizationId is null ? RateLimitOptions.DefaultTier
+                : await tiers.GetAsync(organizationId, context.RequestServices, context.RequestAborted);
+        }
+
         var decision = await limiter.AcquireAsync($"{settings.KeyPrefix}{tierName}:{credential}", settings.TierOrDefault(tierName), context.RequestAborted);
 
         // On starting, so that the headers survive the exception handler clearing the response.
@@ -56,11 +70,20 @@ public sealed class RateLimitMiddleware(
         await next(context);
     }
 
+    /// <summary>
+    /// Whose budget a request spends: its organization's (one budget however many keys or tokens the organization makes),
+    /// else its credential's (the platform key), else its client address's.
+    /// </summary>
     public static (string Credential, string? OrganizationId) Identify(HttpContext context)
     {
         var user = context.User;
         if (user.Identity?.IsAuthenticated == true)
         {
+            if (user.OrganizationId() is { Length: > 0 } organizationId)
+            {
+                return ("org:" + organizationId, organizationId);
+            }
+
             var id = user.FindFirstValue(CallerClaims.KeyId)
                 ?? user.FindFirstValue("sub")
                 ?? user.FindFirstValue(ClaimTypes.NameIdentifier)
@@ -71,8 +94,11 @@ public sealed class RateLimitMiddleware(
             }
         }
 
-        return ("ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"), null);
+        return ("ip:" + ClientAddress(context), null);
     }
+
+    /// <summary>The client's address; behind a known proxy, the one it forwarded (ForwardedHeaders:KnownProxies).</summary>
+    private static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 }
 
 public static class RateLimitHeaders

@@ -17,7 +17,12 @@ public sealed class RateLimitOptions
         [DefaultTier] = new() { RequestsPerMinute = 1000, BurstCapacity = 100 },
         ["premium"] = new() { RequestsPerMinute = 5000, BurstCapacity = 500 },
         ["bulk_operations"] = new() { RequestsPerMinute = 100, BurstCapacity = 10 },
+        ["oauth"] = new() { RequestsPerMinute = 120, BurstCapacity = 20 },
     };
+
+    /// <summary>The tier of the OAuth endpoints (token, introspect, revoke, authorize), counted per client address.</summary>
+    [Required]
+    public string OAuthTier { get; set; } = "oauth";
 
     /// <summary>The tier of batch, import and export endpoints, whatever the organization's tier.</summary>
     [Required]
@@ -89,6 +94,11 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
         if (!options.Tiers.ContainsKey(options.BulkTier))
         {
             failures.Add($"RateLimiting:BulkTier '{options.BulkTier}' is not defined in RateLimiting:Tiers.");
+        }
+
+        if (!options.Tiers.ContainsKey(options.OAuthTier))
+        {
+            failures.Add($"RateLimiting:OAuthTier '{options.OAuthTier}' is not defined in RateLimiting:Tiers.");
         }
 
         foreach (var (tierName, tier) in options.Tiers)

@@ -17,7 +17,10 @@ public sealed record CursorKey(string Value, string Id, string Sort)
         try
         {
             var parts = JsonSerializer.Deserialize<string[]>(Base64Url.DecodeFromChars(token));
-            return parts is { Length: 3 } ? new CursorKey(parts[1], parts[2], parts[0]) : null;
+            // PostgreSQL cannot compare text containing NUL: such a cursor was never issued by us.
+            return parts is { Length: 3 } && parts.All(p => p is not null && !p.Contains('\0', StringComparison.Ordinal))
+                ? new CursorKey(parts[1], parts[2], parts[0])
+                : null;
         }
         catch (Exception e) when (e is FormatException or JsonException or DecoderFallbackException)
         {

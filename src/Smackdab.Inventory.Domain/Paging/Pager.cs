@@ -49,9 +49,10 @@ public static class Pager
             {
                 pageQuery = sortField.OrderBy(sortField.After(query, descending, id, cursor), descending, id);
             }
-            catch (FormatException)
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
             {
-                throw new ValidationFailedException("after_key", "Invalid cursor.");
+                // A cursor the client edited or made up: its value does not parse, or parses out of range.
+                throw new ValidationFailedException("after_key", "Invalid cursor; start again without after_key.");
             }
         }
         else if (!request.CursorMode)

@@ -184,8 +184,9 @@ public sealed class OAuthGrantTests(TenantFixture fixture) : IClassFixture<Tenan
     [InlineData("plain", "VALID", "S256")]
     [InlineData(null, "VALID", "S256")]
     [InlineData("S256", "too-short", "code_challenge must be")]
-    public async Task Authorization_request_without_s256_pkce_is_redirected_with_invalid_request(string? method, string? challenge, string description)
+    public async Task Authorization_request_without_s256_pkce_is_an_error_page_not_a_redirect(string? method, string? challenge, string description)
     {
+        // RFC 9700 §4.11.2: redirecting an invalid request, before any user interaction, makes the server an open redirector.
         var client = await Tenant.CreateOAuthClientAsync(Api, ["inventory.products.read"]);
         var query = $"response_type=code&client_id={client.ClientId}&redirect_uri={Uri.EscapeDataString(client.RedirectUris[0])}&state=s1";
         if (challenge is not null)
@@ -200,12 +201,17 @@ public sealed class OAuthGrantTests(TenantFixture fixture) : IClassFixture<Tenan
 
         using var http = OAuthFlows.NoRedirectClient(Api);
         using var response = await http.GetAsync("/oauth/authorize?" + query);
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var redirect = OAuthFlows.ParseRedirect(response.Headers.Location!, client.RedirectUris[0]);
-        Assert.Equal("invalid_request", redirect["error"]);
-        Assert.Contains(description, redirect["error_description"]);
-        Assert.Equal("s1", redirect["state"]);
-        Assert.False(redirect.ContainsKey("code"));
+        await AssertErrorPageAsync(response, "invalid_request", description);
+    }
+
+    private static async Task AssertErrorPageAsync(HttpResponseMessage response, string error, string description)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Contains(error, page);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(description), page);
     }
 
     [Fact]
@@ -277,14 +283,18 @@ public sealed class OAuthGrantTests(TenantFixture fixture) : IClassFixture<Tenan
     }
 
     [Fact]
-    public async Task Scope_beyond_the_client_is_redirected_as_invalid_scope()
+    public async Task Scope_beyond_the_client_or_another_response_type_is_an_error_page_not_a_redirect()
     {
         var client = await Tenant.CreateOAuthClientAsync(Api, ["inventory.products.read"]);
         var challenge = OAuthFlows.ChallengeFor(OAuthFlows.NewCodeVerifier());
         using var http = OAuthFlows.NoRedirectClient(Api);
         using var response = await http.GetAsync(
             $"/oauth/authorize?response_type=code&client_id={client.ClientId}&scope=inventory.admin&code_challenge={challenge}&code_challenge_method=S256");
-        Assert.Equal("invalid_scope", OAuthFlows.ParseRedirect(response.Headers.Location!, client.RedirectUris[0])["error"]);
+        await AssertErrorPageAsync(response, "invalid_scope", "inventory.admin");
+
+        using var implicitGrant = await http.GetAsync(
+            $"/oauth/authorize?response_type=token&client_id={client.ClientId}&code_challenge={challenge}&code_challenge_method=S256&state=x");
+        await AssertErrorPageAsync(implicitGrant, "unsupported_response_type", "response_type must be code");
     }
 
     [Fact]

@@ -151,7 +151,7 @@ public sealed class InProcessRateLimitTests(InProcessRateLimitFixture fixture)
     }
 
     [Fact]
-    public async Task Each_credential_has_its_own_budget_and_bulk_routes_their_own_tier()
+    public async Task The_organization_has_one_budget_however_many_keys_and_bulk_routes_their_own_tier()
     {
         var tenant = fixture.BulkTenant;
         using var admin = tenant.Client(fixture.Api);
@@ -169,11 +169,11 @@ public sealed class InProcessRateLimitTests(InProcessRateLimitFixture fixture)
             await RateLimitAssert.Is429Async(refusedBatch, limit: 2);
         }
 
-        // The same credential's ordinary budget is untouched, and so is another credential's.
+        // The ordinary budget is untouched; but a second key adds no budget: the organization's bulk budget is spent.
         using var ordinary = await other.GetAsync("/v1/products");
         await Envelopes.ListAsync(ordinary);
         using var adminBatch = await admin.PostAsJsonAsync("/v1/test-only/batch", new { items = new[] { 4 } });
-        await Envelopes.SuccessAsync(adminBatch);
+        await RateLimitAssert.Is429Async(adminBatch, limit: 2);
     }
 
     [Fact]

@@ -62,6 +62,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("RateLimiting:Tiers:default:BurstCapacity", "1000000");
         builder.UseSetting("RateLimiting:Tiers:bulk_operations:RequestsPerMinute", "1000000");
         builder.UseSetting("RateLimiting:Tiers:bulk_operations:BurstCapacity", "1000000");
+        builder.UseSetting("RateLimiting:Tiers:oauth:RequestsPerMinute", "1000000");
+        builder.UseSetting("RateLimiting:Tiers:oauth:BurstCapacity", "1000000");
         // Many tests share one host and one client IP; tests of the failed-authentication limit set their own limit.
         builder.UseSetting("AuthFailureLimit:PermitLimit", "1000000");
         // One fixed key, so that instances started over the same database read each other's webhook secrets (and no start-up warning).

@@ -121,7 +121,7 @@ public sealed class AuthFailureLimiterTests
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
 
     [Fact]
-    public void Limit_applies_per_ip_and_per_prefix_until_the_window_ends()
+    public void Limit_applies_per_ip_and_per_prefix_at_that_ip_until_the_window_ends()
     {
         var limiter = new AuthFailureLimiter(Options.Create(new AuthFailureLimitOptions { PermitLimit = 3, WindowSeconds = 60 }), _clock);
         for (var i = 0; i < 3; i++)
@@ -131,7 +131,8 @@ public sealed class AuthFailureLimiterTests
         }
 
         Assert.Equal(TimeSpan.FromSeconds(60), limiter.RetryAfter("10.0.0.1", null));
-        Assert.Equal(TimeSpan.FromSeconds(60), limiter.RetryAfter("10.0.0.2", "sk_live_ab12"));
+        // The prefix is blocked only where it failed: another address may still use the credential (issue 8 row 8).
+        Assert.Null(limiter.RetryAfter("10.0.0.2", "sk_live_ab12"));
         Assert.Null(limiter.RetryAfter("10.0.0.2", "sk_live_cd34"));
 
         _clock.Advance(TimeSpan.FromSeconds(45));

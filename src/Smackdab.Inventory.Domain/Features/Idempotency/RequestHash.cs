@@ -32,6 +32,12 @@ public static class RequestHash
             return [];
         }
 
+        // JsonDocument accepts invalid UTF-8 inside strings and fails only when a string is read: hash such bytes as they are.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return body.ToArray();
+        }
+
         JsonDocument document;
         try
         {

@@ -63,7 +63,15 @@ public sealed class LedgerReferences
             return null;
         }
 
-        return (quantity.Value!.Value * factor.Value, new QuantityValue(quantity.Value.Value, uom));
+        // Checked before multiplying: value × factor can pass both numeric(19,4) and decimal's own range.
+        var value = quantity.Value!.Value;
+        if (Math.Abs(value) > QuantityLimits.Max / factor.Value)
+        {
+            errors.Add($"{field}.value", $"In the base unit ({factor.Value:0.####} per {uom}) this exceeds the largest quantity, {QuantityLimits.Max:0.####}");
+            return null;
+        }
+
+        return (value * factor.Value, new QuantityValue(value, uom));
     }
 
 }

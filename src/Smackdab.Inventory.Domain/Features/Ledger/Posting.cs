@@ -19,6 +19,11 @@ public static class Posting
         InventoryBalance balance, string type, decimal change, QuantityValue input, DateTime now, Action<InventoryTransaction>? details = null)
     {
         var previous = balance.OnHand;
+        if (!QuantityLimits.Fits(previous + change))
+        {
+            throw new ValidationFailedException("quantity", $"The on-hand quantity would pass the largest quantity, {QuantityLimits.Max:0.####}");
+        }
+
         balance.OnHand += change;
         balance.Version++;
         balance.UpdatedAt = now;
@@ -50,8 +55,10 @@ public static class Posting
         }
         else
         {
-            var total = (balance.OnHand * balance.AverageUnitCost.Value) + (baseQuantity * costPerBaseUnit);
-            balance.AverageUnitCost = Math.Round(total / (balance.OnHand + baseQuantity), 4);
+            // avg + (cost − avg) × share rather than (onHand × avg + q × cost) / (onHand + q): no product of two large numbers.
+            var average = balance.AverageUnitCost.Value;
+            var share = baseQuantity / (balance.OnHand + baseQuantity);
+            balance.AverageUnitCost = Math.Round(average + ((costPerBaseUnit - average) * share), 4);
         }
 
         balance.CostCurrency = currency;

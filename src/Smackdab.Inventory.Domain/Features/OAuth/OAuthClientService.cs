@@ -65,11 +65,13 @@ public sealed class OAuthClientService(InventoryDbContext db, TenantContext tena
         if (client.RevokedAt is null)
         {
             client.RevokedAt = now;
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await db.SaveChangesAsync(ct);
-            await db.OAuthRefreshTokens.Where(t => t.ClientId == client.Id && t.RevokedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
-            await transaction.CommitAsync(ct);
+            // Joins the idempotency middleware's transaction when there is one (a second BeginTransaction was a 500).
+            await db.InTransactionAsync(async () =>
+            {
+                await db.SaveChangesAsync(ct);
+                await db.OAuthRefreshTokens.Where(t => t.ClientId == client.Id && t.RevokedAt == null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
+            }, ct);
         }
 
         return OAuthClientResponse.From(client);

@@ -5,7 +5,7 @@ namespace Smackdab.Inventory.Domain.Features.SigningKeys;
 /// recently retired key stays published so that tokens it signed keep verifying until they expire.
 /// </summary>
 /// <remarks>
-/// The private key (PKCS#8 DER) is kept in PostgreSQL while the key is current, so that every instance signs with the same
+/// The private key (PKCS#8 DER, AES-256-GCM encrypted with Jwt:KeyEncryptionKey) is kept in PostgreSQL while the key is current, so that every instance signs with the same
 /// key; it is erased when the key is retired, after which only the public key remains. See docs/authentication.md.
 /// </remarks>
 public sealed class SigningKey
@@ -18,7 +18,7 @@ public sealed class SigningKey
     /// <summary>SubjectPublicKeyInfo, DER.</summary>
     public byte[] PublicKey { get; set; } = [];
 
-    /// <summary>PKCS#8 private key, DER; null once the key is retired.</summary>
+    /// <summary>PKCS#8 private key, DER, encrypted by <see cref="SigningKeyProtector"/>; null once the key is retired.</summary>
     public byte[]? PrivateKey { get; set; }
 
     public DateTime CreatedAt { get; set; }

@@ -9,7 +9,7 @@ namespace Smackdab.Inventory.Domain.Features.SigningKeys;
 /// Creates, rotates and lists the token signing keys. Rotation takes a PostgreSQL advisory lock for the length of its
 /// transaction, so that any number of instances can call it at the same time and still end up with one current key.
 /// </summary>
-public sealed class SigningKeyService(InventoryDbContext db, TimeProvider clock)
+public sealed class SigningKeyService(InventoryDbContext db, TimeProvider clock, SigningKeyProtector protector)
 {
     public const string Algorithm = "RS256";
 
@@ -69,7 +69,7 @@ public sealed class SigningKeyService(InventoryDbContext db, TimeProvider clock)
                 key.PrivateKey = null;
             }
 
-            var created = NewKey(keySizeBits, now);
+            var created = NewKey(keySizeBits, now, protector);
             db.SigningKeys.Add(created);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
@@ -78,15 +78,16 @@ public sealed class SigningKeyService(InventoryDbContext db, TimeProvider clock)
         });
     }
 
-    private static SigningKey NewKey(int keySizeBits, DateTime now)
+    private static SigningKey NewKey(int keySizeBits, DateTime now, SigningKeyProtector protector)
     {
         using var rsa = RSA.Create(keySizeBits);
+        var id = $"rsa_{now:yyyyMMdd}_{PublicId.RandomToken(12)}";
         return new SigningKey
         {
-            Id = $"rsa_{now:yyyyMMdd}_{PublicId.RandomToken(12)}",
+            Id = id,
             Algorithm = Algorithm,
             PublicKey = rsa.ExportSubjectPublicKeyInfo(),
-            PrivateKey = rsa.ExportPkcs8PrivateKey(),
+            PrivateKey = protector.Protect(rsa.ExportPkcs8PrivateKey(), id),
             CreatedAt = now,
         };
     }
