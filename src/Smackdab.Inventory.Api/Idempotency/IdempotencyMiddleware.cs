@@ -60,7 +60,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IOptions<Idempot
         var scope = $"{request.Method.ToUpperInvariant()} /{endpoint.RoutePattern.RawText?.TrimStart('/')}";
         var hash = RequestHash.Compute(request.Method, request.Path + request.QueryString, await ReadBodyAsync(request, ct));
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await using var transaction = await db.BeginOrJoinTransactionAsync(ct);
         if (!await store.TryLockAsync(organizationId, scope, key, ct))
         {
             context.Response.Headers.RetryAfter = settings.InProgressRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

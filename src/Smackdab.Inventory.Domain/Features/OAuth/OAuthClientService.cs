@@ -65,11 +65,12 @@ public sealed class OAuthClientService(InventoryDbContext db, TenantContext tena
         if (client.RevokedAt is null)
         {
             client.RevokedAt = now;
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await db.SaveChangesAsync(ct);
-            await db.OAuthRefreshTokens.Where(t => t.ClientId == client.Id && t.RevokedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
-            await transaction.CommitAsync(ct);
+            await db.InTransactionAsync(async () =>
+            {
+                await db.SaveChangesAsync(ct);
+                await db.OAuthRefreshTokens.Where(t => t.ClientId == client.Id && t.RevokedAt == null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
+            }, ct);
         }
 
         return OAuthClientResponse.From(client);
