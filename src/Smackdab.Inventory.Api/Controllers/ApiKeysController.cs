@@ -27,7 +27,7 @@ public sealed class ApiKeysController(ApiKeyService keys, ListQueryParser lists,
     }
 
     /// <summary>List API keys (never their secrets).</summary>
-    /// <remarks>Filter <c>status</c>: <c>active</c> or <c>revoked</c>.</remarks>
+    /// <remarks>Filter <c>status</c>: <c>active</c> or <c>revoked</c>. A branch-bound (or branch-isolated) caller sees only the keys bound to its branch.</remarks>
     [HttpGet]
     [ProducesResponseType<SuccessEnvelope<List<ApiKeyResponse>>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> List(CancellationToken ct) =>

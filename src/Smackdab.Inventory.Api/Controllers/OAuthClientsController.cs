@@ -29,7 +29,7 @@ public sealed class OAuthClientsController(OAuthClientService clients, ListQuery
     }
 
     /// <summary>List OAuth clients (never their secrets).</summary>
-    /// <remarks>Filter <c>status</c>: <c>active</c> or <c>revoked</c>.</remarks>
+    /// <remarks>Filter <c>status</c>: <c>active</c> or <c>revoked</c>. A branch-bound (or branch-isolated) caller sees only the clients bound to its branch.</remarks>
     [HttpGet]
     [ProducesResponseType<SuccessEnvelope<List<OAuthClientResponse>>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> List(CancellationToken ct) =>

@@ -1,10 +1,12 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.Idempotency;
 
 /// <summary>
 /// A stored answer to a mutation sent with an Idempotency-Key, scoped to organization + endpoint
 /// (method and route template) + key. Written in the same transaction as the mutation's effect.
 /// </summary>
-public sealed class IdempotencyRecord
+public sealed class IdempotencyRecord : ITenantOwned
 {
     public string OrganizationId { get; set; } = "";
 
