@@ -421,6 +421,11 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("organization_id");
 
+                    b.Property<string>("CredentialId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("credential_id");
+
                     b.Property<string>("Endpoint")
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)")
@@ -454,7 +459,7 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("response_status");
 
-                    b.HasKey("OrganizationId", "Endpoint", "Key")
+                    b.HasKey("OrganizationId", "CredentialId", "Endpoint", "Key")
                         .HasName("pk_idempotency_records");
 
                     b.HasIndex("ExpiresAt")
