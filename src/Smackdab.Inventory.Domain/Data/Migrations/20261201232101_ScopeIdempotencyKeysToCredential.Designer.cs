@@ -13,7 +13,7 @@ using Smackdab.Inventory.Domain.Data;
 namespace Smackdab.Inventory.Domain.Data.Migrations
 {
     [DbContext(typeof(InventoryDbContext))]
-    [Migration("20261201224621_ScopeIdempotencyKeysToCredential")]
+    [Migration("20261201232101_ScopeIdempotencyKeysToCredential")]
     partial class ScopeIdempotencyKeysToCredential
     {
         /// <inheritdoc />
@@ -259,6 +259,112 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Events.EventSequence", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_sequence");
+
+                    b.Property<long>("PrunedThrough")
+                        .HasColumnType("bigint")
+                        .HasColumnName("pruned_through");
+
+                    b.HasKey("OrganizationId")
+                        .HasName("pk_event_sequences");
+
+                    b.ToTable("event_sequences", (string)null);
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Events.StoredEvent", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("BranchId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("branch_id");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("data");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("event_type");
+
+                    b.Property<string>("LocationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("location_id");
+
+                    b.Property<string>("LocationType")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("location_type");
+
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("ProductCategory")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("product_category");
+
+                    b.Property<string>("ProductId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("product_id");
+
+                    b.Property<string>("ResourceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("resource_id");
+
+                    b.Property<string>("ResourceType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("resource_type");
+
+                    b.HasKey("OrganizationId", "Sequence")
+                        .HasName("pk_events");
+
+                    b.HasIndex("EventId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_events_event_id");
+
+                    b.HasIndex("OccurredAt")
+                        .HasDatabaseName("ix_events_occurred_at");
+
+                    b.HasIndex("OrganizationId", "OccurredAt")
+                        .HasDatabaseName("ix_events_organization_id_occurred_at");
+
+                    b.ToTable("events", (string)null);
+                });
+
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Idempotency.IdempotencyRecord", b =>
                 {
                     b.Property<string>("OrganizationId")
@@ -311,6 +417,300 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasDatabaseName("ix_idempotency_records_expires_at");
 
                     b.ToTable("idempotency_records", (string)null);
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.CachedResponse", b =>
+                {
+                    b.Property<string>("IntegrationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("integration_id");
+
+                    b.Property<string>("RequestKey")
+                        .HasMaxLength(2100)
+                        .HasColumnType("character varying(2100)")
+                        .HasColumnName("request_key");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("body");
+
+                    b.Property<DateTime>("CachedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cached_at");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("content_type");
+
+                    b.Property<int>("StatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("status_code");
+
+                    b.HasKey("IntegrationId", "RequestKey")
+                        .HasName("pk_integration_cached_responses");
+
+                    b.ToTable("integration_cached_responses", (string)null);
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.CircuitBreakerState", b =>
+                {
+                    b.Property<string>("IntegrationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("integration_id");
+
+                    b.Property<int>("FailureCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("failure_count");
+
+                    b.Property<int>("HalfOpenCalls")
+                        .HasColumnType("integer")
+                        .HasColumnName("half_open_calls");
+
+                    b.Property<int>("HalfOpenSuccesses")
+                        .HasColumnType("integer")
+                        .HasColumnName("half_open_successes");
+
+                    b.Property<DateTime?>("LastFailureAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_failure_at");
+
+                    b.Property<string>("LastFailureClass")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("last_failure_class");
+
+                    b.Property<DateTime?>("LastSuccessAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_success_at");
+
+                    b.Property<DateTime?>("OpenedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opened_at");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("WindowCalls")
+                        .HasColumnType("integer")
+                        .HasColumnName("window_calls");
+
+                    b.Property<int>("WindowFailures")
+                        .HasColumnType("integer")
+                        .HasColumnName("window_failures");
+
+                    b.Property<DateTime?>("WindowStartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_started_at");
+
+                    b.HasKey("IntegrationId")
+                        .HasName("pk_integration_circuit_breakers");
+
+                    b.ToTable("integration_circuit_breakers", (string)null);
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.Integration", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AuthType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("auth_type");
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("base_url");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("CredentialsCiphertext")
+                        .HasColumnType("bytea")
+                        .HasColumnName("credentials_ciphertext");
+
+                    b.Property<int>("CredentialsVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("credentials_version");
+
+                    b.Property<DateTime?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
+                    b.PrimitiveCollection<List<string>>("Events")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("events");
+
+                    b.Property<string>("EventsPath")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("events_path");
+
+                    b.Property<string>("HealthPath")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("health_path");
+
+                    b.Property<DateTime?>("LastSuccessfulCallAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_successful_call_at");
+
+                    b.Property<DateTime?>("LastSyncAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_sync_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<int>("TimeoutMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("timeout_ms");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("type");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_integrations");
+
+                    b.HasIndex("OrganizationId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_integrations_organization_id_name")
+                        .HasFilter("deleted_at IS NULL");
+
+                    b.HasIndex("OrganizationId", "CreatedAt", "Id")
+                        .HasDatabaseName("ix_integrations_organization_id_created_at_id");
+
+                    b.ToTable("integrations", (string)null);
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.IntegrationCall", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<int>("DurationMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<string>("ErrorClass")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("error_class");
+
+                    b.Property<string>("IntegrationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("integration_id");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("method");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("path");
+
+                    b.Property<bool>("ServedFromCache")
+                        .HasColumnType("boolean")
+                        .HasColumnName("served_from_cache");
+
+                    b.Property<int?>("StatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("status_code");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("boolean")
+                        .HasColumnName("succeeded");
+
+                    b.HasKey("Id")
+                        .HasName("pk_integration_calls");
+
+                    b.HasIndex("IntegrationId", "At")
+                        .HasDatabaseName("ix_integration_calls_integration_id_at");
+
+                    b.HasIndex("OrganizationId", "At")
+                        .HasDatabaseName("ix_integration_calls_organization_id_at");
+
+                    b.ToTable("integration_calls", (string)null);
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Ledger.InventoryHold", b =>
@@ -1233,6 +1633,26 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasConstraintName("fk_inventory_balances_products_product_id");
                 });
 
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Events.EventSequence", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_event_sequences_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Events.StoredEvent", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_events_organizations_organization_id");
+                });
+
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Idempotency.IdempotencyRecord", b =>
                 {
                     b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
@@ -1241,6 +1661,117 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_idempotency_records_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.CachedResponse", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Integrations.Integration", null)
+                        .WithMany()
+                        .HasForeignKey("IntegrationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_integration_cached_responses_integrations_integration_id");
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.CircuitBreakerState", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Integrations.Integration", null)
+                        .WithOne()
+                        .HasForeignKey("Smackdab.Inventory.Domain.Features.Integrations.CircuitBreakerState", "IntegrationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_integration_circuit_breakers_integrations_integration_id");
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.Integration", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_integrations_organizations_organization_id");
+
+                    b.OwnsOne("Smackdab.Inventory.Domain.Features.Integrations.CircuitBreakerSettings", "CircuitBreaker", b1 =>
+                        {
+                            b1.Property<string>("IntegrationId");
+
+                            b1.Property<double>("FailureRateThreshold");
+
+                            b1.Property<int>("FailureThreshold");
+
+                            b1.Property<int>("HalfOpenMaxCalls");
+
+                            b1.Property<int>("HalfOpenSuccessThreshold");
+
+                            b1.Property<int>("MonitoringWindowMs");
+
+                            b1.Property<int>("TimeoutMs");
+
+                            b1.HasKey("IntegrationId");
+
+                            b1.ToTable("integrations");
+
+                            b1
+                                .ToJson("circuit_breaker")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("IntegrationId")
+                                .HasConstraintName("fk_integrations_integrations_id");
+                        });
+
+                    b.OwnsOne("Smackdab.Inventory.Domain.Features.Integrations.RetryPolicy", "RetryPolicy", b1 =>
+                        {
+                            b1.Property<string>("IntegrationId");
+
+                            b1.Property<double>("BackoffMultiplier");
+
+                            b1.Property<int>("BaseDelayMs");
+
+                            b1.Property<bool>("Jitter");
+
+                            b1.Property<int>("MaxAttempts");
+
+                            b1.Property<int>("MaxDelayMs");
+
+                            b1.PrimitiveCollection<string>("NonRetryableErrors")
+                                .IsRequired();
+
+                            b1.PrimitiveCollection<string>("RetryableErrors")
+                                .IsRequired();
+
+                            b1.Property<string>("Strategy")
+                                .IsRequired();
+
+                            b1.HasKey("IntegrationId");
+
+                            b1.ToTable("integrations");
+
+                            b1
+                                .ToJson("retry_policy")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("IntegrationId")
+                                .HasConstraintName("fk_integrations_integrations_id");
+                        });
+
+                    b.Navigation("CircuitBreaker")
+                        .IsRequired();
+
+                    b.Navigation("RetryPolicy")
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.IntegrationCall", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Integrations.Integration", null)
+                        .WithMany()
+                        .HasForeignKey("IntegrationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_integration_calls_integrations_integration_id");
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Ledger.InventoryHold", b =>
