@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Smackdab.Inventory.Api.Auth;
 using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Http;
+using Smackdab.Inventory.Api.Idempotency;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Domain.Common;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
@@ -16,8 +17,10 @@ public sealed class ApiKeysController(ApiKeyService keys, ListQueryParser lists,
     private static readonly string[] Filters = ["status"];
 
     /// <summary>Create an API key.</summary>
-    /// <remarks>The <c>secret</c> is in this response only; store it now. Only its SHA-256 hash is kept.</remarks>
+    /// <remarks>The <c>secret</c> is in this response only; store it now. Only its SHA-256 hash is kept. A retry with the same
+    /// <c>Idempotency-Key</c> returns the key without its secret (<c>meta.redacted_fields</c>).</remarks>
     [HttpPost]
+    [ResponseSecrets("secret")]
     [ProducesResponseType<SuccessEnvelope<ApiKeyResponse>>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Create([FromBody] CreateApiKeyRequest request, CancellationToken ct)
     {
@@ -27,7 +30,7 @@ public sealed class ApiKeysController(ApiKeyService keys, ListQueryParser lists,
     }
 
     /// <summary>List API keys (never their secrets).</summary>
-    /// <remarks>Filter <c>status</c>: <c>active</c> or <c>revoked</c>.</remarks>
+    /// <remarks>Filter <c>status</c>: <c>active</c> or <c>revoked</c>. A branch-bound (or branch-isolated) caller sees only the keys bound to its branch.</remarks>
     [HttpGet]
     [ProducesResponseType<SuccessEnvelope<List<ApiKeyResponse>>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> List(CancellationToken ct) =>

@@ -19,8 +19,10 @@ public sealed class BranchesController(BranchService branches, ListQueryParser l
         List(await branches.ListAsync(lists.Parse(Request.Query, []), ct));
 
     /// <summary>Create a branch.</summary>
+    /// <remarks>A branch-bound credential is refused (403): branches are organization-wide.</remarks>
     [HttpPost]
     [RequireScope(Scopes.Admin)]
+    [OrganizationWide]
     [ProducesResponseType<SuccessEnvelope<BranchResponse>>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Create([FromBody] CreateBranchRequest request, CancellationToken ct) =>
         Created(await branches.CreateAsync(request, ct), "Branch created successfully");

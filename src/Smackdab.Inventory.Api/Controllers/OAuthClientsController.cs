@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Smackdab.Inventory.Api.Auth;
 using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Http;
+using Smackdab.Inventory.Api.Idempotency;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Domain.Common;
 using Smackdab.Inventory.Domain.Features.OAuth;
@@ -18,8 +19,10 @@ public sealed class OAuthClientsController(OAuthClientService clients, ListQuery
     /// <summary>Register an OAuth client (a third-party integration).</summary>
     /// <remarks>The response's <c>id</c> is the <c>client_id</c> and <c>secret</c> the <c>client_secret</c>, shown only here; only its
     /// SHA-256 hash is kept. Tokens issued to the client never carry scopes beyond <c>scopes</c>. <c>redirect_uris</c> are needed
-    /// for the authorization code flow only. A branch-bound credential can register only clients bound to its branch.</remarks>
+    /// for the authorization code flow only. A branch-bound credential can register only clients bound to its branch. A retry with
+    /// the same <c>Idempotency-Key</c> returns the client without its secret (<c>meta.redacted_fields</c>).</remarks>
     [HttpPost]
+    [ResponseSecrets("secret")]
     [ProducesResponseType<SuccessEnvelope<OAuthClientResponse>>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Create([FromBody] CreateOAuthClientRequest request, CancellationToken ct)
     {
@@ -29,7 +32,7 @@ public sealed class OAuthClientsController(OAuthClientService clients, ListQuery
     }
 
     /// <summary>List OAuth clients (never their secrets).</summary>
-    /// <remarks>Filter <c>status</c>: <c>active</c> or <c>revoked</c>.</remarks>
+    /// <remarks>Filter <c>status</c>: <c>active</c> or <c>revoked</c>. A branch-bound (or branch-isolated) caller sees only the clients bound to its branch.</remarks>
     [HttpGet]
     [ProducesResponseType<SuccessEnvelope<List<OAuthClientResponse>>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> List(CancellationToken ct) =>

@@ -23,9 +23,10 @@ public sealed class OrganizationSettingsController(
         Envelope(await settings.GetAsync(tenant.RequireOrganization(), ct), "Organization settings retrieved successfully");
 
     /// <summary>Change the organization's settings.</summary>
-    /// <remarks>Send only the fields to change. <c>rate_limit_tier</c> is read-only here (403); the platform operator sets it.</remarks>
+    /// <remarks>Send only the fields to change. A branch-bound credential is refused (403): the settings are organization-wide. <c>rate_limit_tier</c> is read-only here (403); the platform operator sets it.</remarks>
     [HttpPatch("v1/organization/settings")]
     [RequireScope(Scopes.Admin)]
+    [OrganizationWide]
     [ProducesResponseType<SuccessEnvelope<OrganizationSettingsResponse>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Update([FromBody] OrganizationSettingsPatch patch, CancellationToken ct)
     {

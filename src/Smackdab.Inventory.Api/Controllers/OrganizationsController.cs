@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Smackdab.Inventory.Api.Envelope;
+using Smackdab.Inventory.Api.Idempotency;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Domain.Features.Organizations;
 
@@ -14,6 +15,7 @@ public sealed class OrganizationsController(OrganizationService organizations) :
     /// <c>X-Organization-ID</c>. Answers 404 when no platform key is configured. The admin key's secret is shown once.</remarks>
     [HttpPost]
     [RequirePlatformKey]
+    [ResponseSecrets("api_key.secret")]
     [ProducesResponseType<SuccessEnvelope<OrganizationResponse>>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Create([FromBody] CreateOrganizationRequest request, CancellationToken ct)
     {

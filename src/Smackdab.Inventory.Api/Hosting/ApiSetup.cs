@@ -104,6 +104,7 @@ public static class ApiSetup
         services.AddAuthorization();
         services.AddSingleton<IAuthorizationHandler, ScopeRequirementHandler>();
         services.AddSingleton<IAuthorizationHandler, PlatformRequirementHandler>();
+        services.AddSingleton<IAuthorizationHandler, OrganizationWideRequirementHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, EnvelopeAuthorizationResultHandler>();
 
         services.AddControllers(options =>

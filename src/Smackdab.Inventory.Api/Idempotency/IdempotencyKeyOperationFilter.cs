@@ -24,7 +24,8 @@ public sealed class IdempotencyKeyOperationFilter : IOperationFilter
             Required = false,
             Description = (requiredHere ? "Required unless the organization turned require_idempotency_for_inventory off (400 IDEMPOTENCY_KEY_REQUIRED). " : "Optional. ")
                 + "1-255 printable ASCII characters. A retry with the same key and request returns the stored response (200, Idempotent-Replayed: true); "
-                + "another request with the key is 422 IDEMPOTENCY_KEY_REUSED; while the first still runs, 409 IDEMPOTENCY_IN_PROGRESS. Kept 24 h.",
+                + "another request with the key is 422 IDEMPOTENCY_KEY_REUSED; while the first still runs, 409 IDEMPOTENCY_IN_PROGRESS. Kept 24 h, "
+                + "per credential; X-Branch-ID and X-Inventory-Mode are part of the request.",
             Schema = new OpenApiSchema { Type = "string", MaxLength = IdempotencyRules.MaxKeyLength },
         });
     }

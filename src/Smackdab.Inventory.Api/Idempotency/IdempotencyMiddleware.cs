@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Errors;
+using Smackdab.Inventory.Api.Middleware;
 using Smackdab.Inventory.Domain.Common;
 using Smackdab.Inventory.Domain.Data;
 using Smackdab.Inventory.Domain.Features.Idempotency;
@@ -13,7 +14,7 @@ using Smackdab.Inventory.Domain.Tenancy;
 namespace Smackdab.Inventory.Api.Idempotency;
 
 /// <summary>
-/// Makes a mutation sent with an Idempotency-Key happen at most once per organization, endpoint and key.
+/// Makes a mutation sent with an Idempotency-Key happen at most once per organization, credential, endpoint and key.
 /// Around the action it opens a transaction on the request's <see cref="InventoryDbContext"/>, takes an advisory lock on
 /// the key (held: 409 IDEMPOTENCY_IN_PROGRESS), replays a stored answer (or 422 when the body differs), and otherwise runs
 /// the action with its response buffered: a 2xx answer is stored and committed together with the action's effect, anything
@@ -27,7 +28,8 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IOptions<Idempot
         if (!IdempotencyRules.AppliesTo(request.Method)
             || context.GetEndpoint() is not RouteEndpoint endpoint
             || !request.Path.StartsWithSegments("/v1")
-            || tenant.OrganizationId is not { } organizationId)
+            || tenant.OrganizationId is not { } organizationId
+            || IdempotencyCredential.Of(context.User) is not { } credentialId)
         {
             await next(context);
             return;
@@ -58,10 +60,13 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IOptions<Idempot
         }
 
         var scope = $"{request.Method.ToUpperInvariant()} /{endpoint.RoutePattern.RawText?.TrimStart('/')}";
-        var hash = RequestHash.Compute(request.Method, request.Path + request.QueryString, await ReadBodyAsync(request, ct));
+        // The branch and mode headers change what the same path and body act on, so they are part of the request.
+        var tenantHeaders = $"{request.Headers[TenancyMiddleware.BranchHeader]}\n{request.Headers[TenancyMiddleware.ModeHeader]}";
+        var hash = RequestHash.Compute(request.Method, request.Path + request.QueryString, tenantHeaders, await ReadBodyAsync(request, ct));
+        var secrets = endpoint.Metadata.GetMetadata<ResponseSecretsAttribute>();
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (!await store.TryLockAsync(organizationId, scope, key, ct))
+        await using var transaction = await db.BeginOrJoinTransactionAsync(ct);
+        if (!await store.TryLockAsync(organizationId, credentialId, scope, key, ct))
         {
             context.Response.Headers.RetryAfter = settings.InProgressRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await errors.WriteAsync(context, 409, ErrorCodes.IdempotencyInProgress, "A request with this Idempotency-Key is still being processed; retry shortly",
@@ -70,7 +75,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IOptions<Idempot
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var stored = await store.FindAsync(organizationId, scope, key, now, ct);
+        var stored = await store.FindAsync(organizationId, credentialId, scope, key, now, ct);
         if (stored is not null)
         {
             if (stored.RequestHash != hash)
@@ -80,7 +85,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IOptions<Idempot
                 return;
             }
 
-            await ReplayAsync(context, stored);
+            await ReplayAsync(context, stored, secrets);
             return;
         }
 
@@ -102,11 +107,12 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IOptions<Idempot
             await store.SaveAsync(new IdempotencyRecord
             {
                 OrganizationId = organizationId,
+                CredentialId = credentialId,
                 Endpoint = scope,
                 Key = key,
                 RequestHash = hash,
                 ResponseStatus = status,
-                ResponseBody = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length),
+                ResponseBody = StoredBody(buffer, secrets),
                 CreatedAt = now,
                 ExpiresAt = now.AddHours(settings.TtlHours),
             }, now, ct);
@@ -133,7 +139,21 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IOptions<Idempot
         return copy.ToArray();
     }
 
-    private static async Task ReplayAsync(HttpContext context, IdempotencyRecord stored)
+    /// <summary>The answer as stored: exactly as sent, except that secrets shown only once are blanked and never stored.</summary>
+    private static string StoredBody(MemoryStream buffer, ResponseSecretsAttribute? secrets)
+    {
+        var text = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        if (secrets is null)
+        {
+            return text;
+        }
+
+        var body = JsonNode.Parse(text) as JsonObject ?? [];
+        secrets.Redact(body);
+        return body.ToJsonString();
+    }
+
+    private static async Task ReplayAsync(HttpContext context, IdempotencyRecord stored, ResponseSecretsAttribute? secrets)
     {
         var body = JsonNode.Parse(stored.ResponseBody) as JsonObject ?? [];
         var meta = RequestInfo.BaseMeta(context);
@@ -144,8 +164,15 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IOptions<Idempot
             meta["original_request_id"] = originalRequestId.GetValue<string>();
         }
 
+        var message = IdempotencyRules.ReplayMessage(body["message"] is JsonValue original && original.TryGetValue<string>(out var text) ? text : null);
+        if (secrets is not null)
+        {
+            meta["redacted_fields"] = secrets.Fields.Select(f => "data." + f).ToArray();
+            message += IdempotencyRules.SecretNotReplayedMessage;
+        }
+
         body["meta"] = JsonSerializer.SerializeToNode(meta);
-        body["message"] = IdempotencyRules.ReplayMessage(body["message"] is JsonValue message && message.TryGetValue<string>(out var text) ? text : null);
+        body["message"] = message;
 
         context.Response.StatusCode = IdempotencyRules.ReplayStatus(stored.ResponseStatus);
         context.Response.ContentType = "application/json; charset=utf-8";

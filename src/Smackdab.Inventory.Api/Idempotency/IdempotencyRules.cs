@@ -9,6 +9,7 @@ public static partial class IdempotencyRules
     public const string ReplayedHeader = "Idempotent-Replayed";
     public const int MaxKeyLength = 255;
     public const string GenericReplayMessage = "Request already processed";
+    public const string SecretNotReplayedMessage = "; its secret was shown only once and is not replayed (revoke it and create another if the secret was lost)";
 
     /// <summary>POST, PATCH and DELETE take a key; GET is safe and PUT is idempotent by itself.</summary>
     public static bool AppliesTo(string method) =>

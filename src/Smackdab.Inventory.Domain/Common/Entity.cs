@@ -1,7 +1,7 @@
 namespace Smackdab.Inventory.Domain.Common;
 
 /// <summary>Columns every tenant-owned row carries.</summary>
-public abstract class TenantEntity
+public abstract class TenantEntity : ITenantOwned
 {
     public string Id { get; set; } = "";
 

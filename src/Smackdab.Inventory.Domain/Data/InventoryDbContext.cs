@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Smackdab.Inventory.Domain.Common;
 using Smackdab.Inventory.Domain.Features.Allocations;
 using Smackdab.Inventory.Domain.Features.ApiKeys;
 using Smackdab.Inventory.Domain.Features.Balances;
@@ -62,6 +63,7 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
     public DbSet<OAuthRevocation> OAuthRevocations => Set<OAuthRevocation>();
 
     public DbSet<ExportJob> ExportJobs => Set<ExportJob>();
+
     /// <summary>The change feed's outbox (read it with <see cref="EventReader"/>) and its per-organization counters.</summary>
     public DbSet<StoredEvent> Events => Set<StoredEvent>();
 
@@ -129,40 +131,76 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
 
-        modelBuilder.Entity<Branch>().HasQueryFilter(b => b.OrganizationId == TenantOrganizationId);
-        modelBuilder.Entity<ApiKey>().HasQueryFilter(k => k.OrganizationId == TenantOrganizationId);
-        modelBuilder.Entity<Product>().HasQueryFilter(p => p.OrganizationId == TenantOrganizationId && p.DeletedAt == null);
-        modelBuilder.Entity<Location>().HasQueryFilter(l =>
-            l.OrganizationId == TenantOrganizationId
-            && l.DeletedAt == null
-            && (!TenantBranchIsolated || l.BranchId == TenantBranchId));
-        // Stock rows follow their location into branch isolation.
-        modelBuilder.Entity<InventoryBalance>().HasQueryFilter(b =>
-            b.OrganizationId == TenantOrganizationId
-            && (!TenantBranchIsolated || Set<Location>().Any(l => l.Id == b.LocationId && l.BranchId == TenantBranchId)));
-        modelBuilder.Entity<InventoryTransaction>().HasQueryFilter(t =>
-            t.OrganizationId == TenantOrganizationId
-            && (!TenantBranchIsolated || Set<Location>().Any(l => l.Id == t.LocationId && l.BranchId == TenantBranchId)));
-        modelBuilder.Entity<Allocation>().HasQueryFilter(a =>
-            a.OrganizationId == TenantOrganizationId
-            && (!TenantBranchIsolated || Set<Location>().Any(l => l.Id == a.LocationId && l.BranchId == TenantBranchId)));
-        modelBuilder.Entity<InventoryHold>().HasQueryFilter(h => h.OrganizationId == TenantOrganizationId);
-        // Organization-wide events (products, holds) have no branch and are seen from every branch.
-        modelBuilder.Entity<Features.Sync.SyncDevice>().HasQueryFilter(d => d.OrganizationId == TenantOrganizationId);
-        modelBuilder.Entity<StoredEvent>().HasQueryFilter(e =>
-            e.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || e.BranchId == null || e.BranchId == TenantBranchId));
-        modelBuilder.Entity<IdempotencyRecord>().HasQueryFilter(r => r.OrganizationId == TenantOrganizationId);
-
-        modelBuilder.Entity<InventoryBalance>().HasQueryFilter(b => b.OrganizationId == TenantOrganizationId);
-        modelBuilder.Entity<OAuthClient>().HasQueryFilter(c => c.OrganizationId == TenantOrganizationId);
-        modelBuilder.Entity<ExportJob>().HasQueryFilter(j =>
-            j.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || j.BranchId == TenantBranchId));
-        modelBuilder.Entity<Integration>().HasQueryFilter(i => i.OrganizationId == TenantOrganizationId && i.DeletedAt == null);
-        modelBuilder.Entity<IntegrationCall>().HasQueryFilter(c => c.OrganizationId == TenantOrganizationId);
-        // A subscription made in branch-isolated mode belongs to that branch; isolated callers see only their branch's.
-        modelBuilder.Entity<WebhookSubscription>().HasQueryFilter(s =>
-            s.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || s.BranchId == TenantBranchId));
-        modelBuilder.Entity<WebhookDelivery>().HasQueryFilter(d => d.OrganizationId == TenantOrganizationId);
-        modelBuilder.Entity<WebhookDeliveryAttempt>().HasQueryFilter(a => a.OrganizationId == TenantOrganizationId);
+        // Every filter is named and applied here, in one loop, from what the entity declares it is (ITenantOwned, IBranchOwned,
+        // IBranchTagged, ILocationScoped, ISoftDeletable). A named filter cannot silently replace another; the model test checks coverage.
+        foreach (var clrType in modelBuilder.Model.GetEntityTypes().Where(t => !t.IsOwned()).Select(t => t.ClrType).Distinct().ToList())
+        {
+            ApplyFilterMethod.MakeGenericMethod(clrType).Invoke(this, [modelBuilder]);
+        }
     }
+
+    private static readonly System.Reflection.MethodInfo ApplyFilterMethod =
+        typeof(InventoryDbContext).GetMethod(nameof(ApplyQueryFilters), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+
+    private void ApplyQueryFilters<T>(ModelBuilder modelBuilder)
+        where T : class
+    {
+        var entity = modelBuilder.Entity<T>();
+        if (typeof(ITenantOwned).IsAssignableFrom(typeof(T)))
+        {
+            entity.HasQueryFilter(QueryFilterNames.Tenant, Filter<T, ITenantOwned>(e => e.OrganizationId == TenantOrganizationId));
+        }
+
+        if (typeof(IBranchOwned).IsAssignableFrom(typeof(T)))
+        {
+            entity.HasQueryFilter(QueryFilterNames.Branch, Filter<T, IBranchOwned>(e => !TenantBranchIsolated || e.BranchId == TenantBranchId));
+        }
+        else if (typeof(IBranchTagged).IsAssignableFrom(typeof(T)))
+        {
+            entity.HasQueryFilter(QueryFilterNames.Branch, Filter<T, IBranchTagged>(e => !TenantBranchIsolated || e.BranchId == null || e.BranchId == TenantBranchId));
+        }
+        else if (typeof(ILocationScoped).IsAssignableFrom(typeof(T)))
+        {
+            // Stock rows follow their location into branch isolation.
+            entity.HasQueryFilter(QueryFilterNames.Branch, Filter<T, ILocationScoped>(e =>
+                !TenantBranchIsolated || Set<Location>().Any(l => l.Id == e.LocationId && l.BranchId == TenantBranchId)));
+        }
+
+        if (typeof(ISoftDeletable).IsAssignableFrom(typeof(T)))
+        {
+            entity.HasQueryFilter(QueryFilterNames.SoftDelete, Filter<T, ISoftDeletable>(e => e.DeletedAt == null));
+        }
+    }
+
+    // Rewrites a filter written against the interface into one over the entity type, without casts EF would have to strip.
+    private static System.Linq.Expressions.Expression<Func<T, bool>> Filter<T, TInterface>(System.Linq.Expressions.Expression<Func<TInterface, bool>> filter)
+    {
+        var parameter = System.Linq.Expressions.Expression.Parameter(typeof(T), filter.Parameters[0].Name);
+        var body = new InterfaceMemberRewriter(filter.Parameters[0], parameter).Visit(filter.Body);
+        return System.Linq.Expressions.Expression.Lambda<Func<T, bool>>(body, parameter);
+    }
+
+    private sealed class InterfaceMemberRewriter(System.Linq.Expressions.ParameterExpression from, System.Linq.Expressions.ParameterExpression to)
+        : System.Linq.Expressions.ExpressionVisitor
+    {
+        protected override System.Linq.Expressions.Expression VisitMember(System.Linq.Expressions.MemberExpression node)
+        {
+            if (node.Expression == from)
+            {
+                return System.Linq.Expressions.Expression.Property(to, node.Member.Name);
+            }
+
+            return base.VisitMember(node);
+        }
+
+        protected override System.Linq.Expressions.Expression VisitParameter(System.Linq.Expressions.ParameterExpression node) => node == from ? to : node;
+    }
+}
+
+/// <summary>The names of the global query filters, for <c>IgnoreQueryFilters([...])</c> that drops only one of them.</summary>
+public static class QueryFilterNames
+{
+    public const string Tenant = "Tenant";
+    public const string Branch = "Branch";
+    public const string SoftDelete = "SoftDelete";
 }

@@ -10,10 +10,11 @@ namespace Smackdab.Inventory.Tests.Integration.Idempotency;
 /// <summary>Decorates the real store: when armed, fails right after the record is written and before the commit, like a crash.</summary>
 public sealed class CrashAfterSave(IdempotencyStore inner, CrashSwitch crash) : IIdempotencyStore
 {
-    public Task<bool> TryLockAsync(string organizationId, string endpoint, string key, CancellationToken ct) => inner.TryLockAsync(organizationId, endpoint, key, ct);
+    public Task<bool> TryLockAsync(string organizationId, string credentialId, string endpoint, string key, CancellationToken ct) =>
+        inner.TryLockAsync(organizationId, credentialId, endpoint, key, ct);
 
-    public Task<IdempotencyRecord?> FindAsync(string organizationId, string endpoint, string key, DateTime now, CancellationToken ct) =>
-        inner.FindAsync(organizationId, endpoint, key, now, ct);
+    public Task<IdempotencyRecord?> FindAsync(string organizationId, string credentialId, string endpoint, string key, DateTime now, CancellationToken ct) =>
+        inner.FindAsync(organizationId, credentialId, endpoint, key, now, ct);
 
     public async Task SaveAsync(IdempotencyRecord record, DateTime now, CancellationToken ct)
     {

@@ -68,6 +68,9 @@ public sealed class IdempotencyRulesTests
         Assert.NotEqual(a, RequestHash.Compute("PATCH", "/v1/products", B("{\"b\":{\"y\":1,\"x\":[1,2]},\"a\":\"A\"}")));
         Assert.NotEqual(RequestHash.Compute("POST", "/x", B("{}")), RequestHash.Compute("POST", "/x", B("{} trailing")));
         Assert.Equal(RequestHash.Compute("DELETE", "/x", B("")), RequestHash.Compute("DELETE", "/x", ReadOnlyMemory<byte>.Empty));
+        // The branch and inventory mode are part of the request: the same body aimed at another branch is another request.
+        Assert.NotEqual(RequestHash.Compute("POST", "/x", "branch_a\nshared", B("{}")), RequestHash.Compute("POST", "/x", "branch_b\nshared", B("{}")));
+        Assert.NotEqual(RequestHash.Compute("POST", "/x", "branch_a\nshared", B("{}")), RequestHash.Compute("POST", "/x", "branch_a\nbranch_isolated", B("{}")));
     }
 
     [Fact]
@@ -76,12 +79,13 @@ public sealed class IdempotencyRulesTests
             Encoding.UTF8.GetString(RequestHash.Canonicalize(Encoding.UTF8.GetBytes("{\"b\":[{\"y\":2,\"x\":1}],\"a\":{\"d\":null,\"c\":true},\"B\":1}"))));
 
     [Fact]
-    public void Advisory_lock_id_depends_on_organization_endpoint_and_key()
+    public void Advisory_lock_id_depends_on_organization_credential_endpoint_and_key()
     {
-        var id = IdempotencyStore.LockId("org_a", "POST /v1/products", "k");
-        Assert.Equal(id, IdempotencyStore.LockId("org_a", "POST /v1/products", "k"));
-        Assert.NotEqual(id, IdempotencyStore.LockId("org_b", "POST /v1/products", "k"));
-        Assert.NotEqual(id, IdempotencyStore.LockId("org_a", "POST /v1/locations", "k"));
-        Assert.NotEqual(id, IdempotencyStore.LockId("org_a", "POST /v1/products", "k2"));
+        var id = IdempotencyStore.LockId("org_a", "key:k1", "POST /v1/products", "k");
+        Assert.Equal(id, IdempotencyStore.LockId("org_a", "key:k1", "POST /v1/products", "k"));
+        Assert.NotEqual(id, IdempotencyStore.LockId("org_b", "key:k1", "POST /v1/products", "k"));
+        Assert.NotEqual(id, IdempotencyStore.LockId("org_a", "key:k1", "POST /v1/locations", "k"));
+        Assert.NotEqual(id, IdempotencyStore.LockId("org_a", "key:k1", "POST /v1/products", "k2"));
+        Assert.NotEqual(id, IdempotencyStore.LockId("org_a", "key:k2", "POST /v1/products", "k"));
     }
 }

@@ -10,8 +10,9 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
     public void Configure(EntityTypeBuilder<IdempotencyRecord> builder)
     {
         builder.ToTable("idempotency_records");
-        builder.HasKey(r => new { r.OrganizationId, r.Endpoint, r.Key });
+        builder.HasKey(r => new { r.OrganizationId, r.CredentialId, r.Endpoint, r.Key });
         builder.Property(r => r.OrganizationId).HasMaxLength(64);
+        builder.Property(r => r.CredentialId).HasMaxLength(200);
         builder.Property(r => r.Endpoint).HasMaxLength(300);
         builder.Property(r => r.Key).HasMaxLength(255);
         builder.Property(r => r.RequestHash).HasMaxLength(80);

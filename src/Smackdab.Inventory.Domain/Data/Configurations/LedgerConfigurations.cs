@@ -42,7 +42,10 @@ internal sealed class InventoryHoldConfiguration : IEntityTypeConfiguration<Inve
     public void Configure(EntityTypeBuilder<InventoryHold> builder)
     {
         builder.ToTable("inventory_holds");
+        // Ids are chosen by clients (transaction_id), so they are unique per organization, not across organizations.
+        builder.HasKey(h => new { h.OrganizationId, h.Id });
         builder.Property(h => h.Id).HasMaxLength(64);
+        builder.Property(h => h.BranchId).HasMaxLength(64);
         builder.Property(h => h.Status).HasMaxLength(32);
         builder.Property(h => h.Reference).HasMaxLength(200);
         builder.OwnsMany(h => h.Operations, operations => operations.ToJson("operations"));

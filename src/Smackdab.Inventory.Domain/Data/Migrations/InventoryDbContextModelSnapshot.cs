@@ -421,6 +421,11 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("organization_id");
 
+                    b.Property<string>("CredentialId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("credential_id");
+
                     b.Property<string>("Endpoint")
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)")
@@ -454,7 +459,7 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("response_status");
 
-                    b.HasKey("OrganizationId", "Endpoint", "Key")
+                    b.HasKey("OrganizationId", "CredentialId", "Endpoint", "Key")
                         .HasName("pk_idempotency_records");
 
                     b.HasIndex("ExpiresAt")
@@ -759,10 +764,19 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Ledger.InventoryHold", b =>
                 {
+                    b.Property<string>("OrganizationId")
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
                     b.Property<string>("Id")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("id");
+
+                    b.Property<string>("BranchId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("branch_id");
 
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
@@ -776,11 +790,6 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("expires_at");
 
-                    b.Property<string>("OrganizationId")
-                        .IsRequired()
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("organization_id");
-
                     b.Property<string>("Reference")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
@@ -792,11 +801,8 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("status");
 
-                    b.HasKey("Id")
+                    b.HasKey("OrganizationId", "Id")
                         .HasName("pk_inventory_holds");
-
-                    b.HasIndex("OrganizationId")
-                        .HasDatabaseName("ix_inventory_holds_organization_id");
 
                     b.HasIndex("Status", "ExpiresAt")
                         .HasDatabaseName("ix_inventory_holds_status_expires_at");
@@ -2187,6 +2193,8 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
 
                     b.OwnsMany("Smackdab.Inventory.Domain.Features.Ledger.HoldOperation", "Operations", b1 =>
                         {
+                            b1.Property<string>("InventoryHoldOrganizationId");
+
                             b1.Property<string>("InventoryHoldId");
 
                             b1.Property<int>("__synthesizedOrdinal")
@@ -2208,7 +2216,7 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                             b1.Property<string>("Type")
                                 .IsRequired();
 
-                            b1.HasKey("InventoryHoldId", "__synthesizedOrdinal")
+                            b1.HasKey("InventoryHoldOrganizationId", "InventoryHoldId", "__synthesizedOrdinal")
                                 .HasName("pk_inventory_holds");
 
                             b1.ToTable("inventory_holds");
@@ -2218,8 +2226,8 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                                 .HasColumnType("jsonb");
 
                             b1.WithOwner()
-                                .HasForeignKey("InventoryHoldId")
-                                .HasConstraintName("fk_inventory_holds_inventory_holds_inventory_hold_id");
+                                .HasForeignKey("InventoryHoldOrganizationId", "InventoryHoldId")
+                                .HasConstraintName("fk_inventory_holds_inventory_holds_inventory_hold_organization_id");
                         });
 
                     b.Navigation("Operations");

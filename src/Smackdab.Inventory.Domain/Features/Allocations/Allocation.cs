@@ -1,7 +1,9 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.Allocations;
 
 /// <summary>Stock promised to a reference (e.g. an order). Its open quantity is part of the balance's allocated.</summary>
-public sealed class Allocation
+public sealed class Allocation : ITenantOwned, ILocationScoped
 {
     public string Id { get; set; } = "";
 

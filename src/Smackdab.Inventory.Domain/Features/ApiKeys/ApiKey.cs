@@ -1,7 +1,9 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.ApiKeys;
 
 /// <summary>An API key. Only the SHA-256 hash of the secret is stored; the secret is shown once.</summary>
-public sealed class ApiKey
+public sealed class ApiKey : ITenantOwned, IBranchOwned
 {
     public string Id { get; set; } = "";
 

@@ -15,11 +15,25 @@ public sealed class AuditService(InventoryDbContext db, TenantContext tenant, Ti
     public async Task<AuditReport> RunAsync(string? productId, CancellationToken ct)
     {
         var organizationId = tenant.RequireOrganization();
-        // Organization-wide, not branch-filtered: an audit that hid rows would prove nothing.
+        // Every row of the organization, including those at soft-deleted locations (an audit that hid rows would prove
+        // nothing); in branch-isolated mode, every row at the branch's locations and nothing beyond them.
         var balances = db.InventoryBalances.IgnoreQueryFilters().AsNoTracking().Where(b => b.OrganizationId == organizationId);
         var ledger = db.InventoryTransactions.IgnoreQueryFilters().AsNoTracking().Where(t => t.OrganizationId == organizationId);
         var allocations = db.Allocations.IgnoreQueryFilters().AsNoTracking().Where(a => a.OrganizationId == organizationId && a.Status == AllocationStatuses.Pending);
+        // Not branch-filtered by the hold's own branch: a hold spanning branches still reserves stock at this branch's locations.
         var holds = db.InventoryHolds.IgnoreQueryFilters().AsNoTracking().Where(h => h.OrganizationId == organizationId && h.Status == HoldStatuses.Prepared);
+        HashSet<string>? branchLocations = null;
+        if (tenant.BranchIsolated)
+        {
+            var branchId = tenant.BranchId;
+            var ids = await db.Locations.IgnoreQueryFilters().AsNoTracking()
+                .Where(l => l.OrganizationId == organizationId && l.BranchId == branchId).Select(l => l.Id).ToListAsync(ct);
+            branchLocations = ids.ToHashSet(StringComparer.Ordinal);
+            balances = balances.Where(b => ids.Contains(b.LocationId));
+            ledger = ledger.Where(t => ids.Contains(t.LocationId));
+            allocations = allocations.Where(a => ids.Contains(a.LocationId));
+        }
+
         if (productId is not null)
         {
             balances = balances.Where(b => b.ProductId == productId);
@@ -36,7 +50,7 @@ public sealed class AuditService(InventoryDbContext db, TenantContext tenant, Ti
             .ToListAsync(ct);
         var holdDebits = (await holds.ToListAsync(ct))
             .SelectMany(h => h.Operations)
-            .Where(o => o.Type == "debit" && (productId is null || o.ProductId == productId))
+            .Where(o => o.Type == "debit" && (productId is null || o.ProductId == productId) && (branchLocations is null || branchLocations.Contains(o.LocationId)))
             .GroupBy(o => (o.ProductId, o.LocationId))
             .ToDictionary(g => g.Key, g => g.Sum(o => o.BaseQuantity));
 

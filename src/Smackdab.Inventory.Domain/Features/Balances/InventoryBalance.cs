@@ -1,7 +1,9 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.Balances;
 
 /// <summary>Stock of one product at one location. Changed only together with the ledger row that explains it.</summary>
-public sealed class InventoryBalance
+public sealed class InventoryBalance : ITenantOwned, ILocationScoped
 {
     public long Id { get; set; }
 

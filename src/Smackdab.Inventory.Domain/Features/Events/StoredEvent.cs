@@ -1,3 +1,5 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.Events;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Smackdab.Inventory.Domain.Features.Events;
 /// numbered by its organization's gap-free <see cref="Sequence"/>. Rows are only ever inserted (by <see cref="EventOutbox"/>)
 /// and deleted (by retention).
 /// </summary>
-public sealed class StoredEvent
+public sealed class StoredEvent : ITenantOwned, IBranchTagged
 {
     public string OrganizationId { get; set; } = "";
 
@@ -41,6 +43,7 @@ public sealed class StoredEvent
 }
 
 /// <summary>The per-organization counter behind <see cref="StoredEvent.Sequence"/>, and how far retention has deleted.</summary>
+[NotTenantFiltered("A counter written and read by the outbox writer and retention by organization id; never listed")]
 public sealed class EventSequence
 {
     public string OrganizationId { get; set; } = "";

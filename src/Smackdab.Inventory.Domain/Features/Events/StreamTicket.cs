@@ -1,3 +1,5 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.Events;
 
 /// <summary>
@@ -5,6 +7,7 @@ namespace Smackdab.Inventory.Domain.Features.Events;
 /// <c>POST /v1/stream-tickets</c> with a real credential, then <c>?ticket=</c> on the stream URL. Only its hash is stored.
 /// It carries the issuing caller's organization, branch isolation and scopes, never more.
 /// </summary>
+[NotTenantFiltered("Single-use ticket looked up by hash from a tenant-less stream connection, like OAuth codes")]
 public sealed class StreamTicket
 {
     /// <summary>SHA-256 (hex) of the ticket secret.</summary>

@@ -12,11 +12,11 @@ namespace Smackdab.Inventory.Domain.Features.Idempotency;
 /// </summary>
 public interface IIdempotencyStore
 {
-    /// <summary>Takes the transaction-scoped advisory lock of (organization, endpoint, key); false when another request holds it.</summary>
-    Task<bool> TryLockAsync(string organizationId, string endpoint, string key, CancellationToken ct);
+    /// <summary>Takes the transaction-scoped advisory lock of (organization, credential, endpoint, key); false when another request holds it.</summary>
+    Task<bool> TryLockAsync(string organizationId, string credentialId, string endpoint, string key, CancellationToken ct);
 
     /// <summary>The unexpired record, or null.</summary>
-    Task<IdempotencyRecord?> FindAsync(string organizationId, string endpoint, string key, DateTime now, CancellationToken ct);
+    Task<IdempotencyRecord?> FindAsync(string organizationId, string credentialId, string endpoint, string key, DateTime now, CancellationToken ct);
 
     /// <summary>Inserts the record, replacing an expired one with the same scope and key.</summary>
     Task SaveAsync(IdempotencyRecord record, DateTime now, CancellationToken ct);
@@ -30,20 +30,20 @@ public interface IIdempotencyStore
 
 public sealed class IdempotencyStore(InventoryDbContext db) : IIdempotencyStore
 {
-    public async Task<bool> TryLockAsync(string organizationId, string endpoint, string key, CancellationToken ct)
+    public async Task<bool> TryLockAsync(string organizationId, string credentialId, string endpoint, string key, CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException("The idempotency lock is transaction-scoped; begin a transaction first.");
         }
 
-        var lockId = LockId(organizationId, endpoint, key);
+        var lockId = LockId(organizationId, credentialId, endpoint, key);
         return await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({lockId}) AS \"Value\"").SingleAsync(ct);
     }
 
-    public Task<IdempotencyRecord?> FindAsync(string organizationId, string endpoint, string key, DateTime now, CancellationToken ct) =>
+    public Task<IdempotencyRecord?> FindAsync(string organizationId, string credentialId, string endpoint, string key, DateTime now, CancellationToken ct) =>
         db.IdempotencyRecords.IgnoreQueryFilters().AsNoTracking()
-            .Where(r => r.OrganizationId == organizationId && r.Endpoint == endpoint && r.Key == key && r.ExpiresAt > now)
+            .Where(r => r.OrganizationId == organizationId && r.CredentialId == credentialId && r.Endpoint == endpoint && r.Key == key && r.ExpiresAt > now)
             .FirstOrDefaultAsync(ct);
 
     public async Task SaveAsync(IdempotencyRecord record, DateTime now, CancellationToken ct)
@@ -52,9 +52,9 @@ public sealed class IdempotencyStore(InventoryDbContext db) : IIdempotencyStore
         // an unexpired one cannot exist here (the caller holds the key's lock and looked it up), and would fail the insert.
         var written = await db.Database.ExecuteSqlAsync(
             $"""
-            INSERT INTO idempotency_records (organization_id, endpoint, key, request_hash, response_status, response_body, created_at, expires_at)
-            VALUES ({record.OrganizationId}, {record.Endpoint}, {record.Key}, {record.RequestHash}, {record.ResponseStatus}, {record.ResponseBody}, {record.CreatedAt}, {record.ExpiresAt})
-            ON CONFLICT (organization_id, endpoint, key) DO UPDATE
+            INSERT INTO idempotency_records (organization_id, credential_id, endpoint, key, request_hash, response_status, response_body, created_at, expires_at)
+            VALUES ({record.OrganizationId}, {record.CredentialId}, {record.Endpoint}, {record.Key}, {record.RequestHash}, {record.ResponseStatus}, {record.ResponseBody}, {record.CreatedAt}, {record.ExpiresAt})
+            ON CONFLICT (organization_id, credential_id, endpoint, key) DO UPDATE
                SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
                    created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
              WHERE idempotency_records.expires_at <= {now}
@@ -78,10 +78,10 @@ public sealed class IdempotencyStore(InventoryDbContext db) : IIdempotencyStore
             """, ct);
 
     /// <summary>A 64-bit advisory lock id: the first 8 bytes of SHA-256 over the scope and key.</summary>
-    public static long LockId(string organizationId, string endpoint, string key)
+    public static long LockId(string organizationId, string credentialId, string endpoint, string key)
     {
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"idempotency\n{organizationId}\n{endpoint}\n{key}"), digest);
+        SHA256.HashData(Encoding.UTF8.GetBytes($"idempotency\n{organizationId}\n{credentialId}\n{endpoint}\n{key}"), digest);
         return BinaryPrimitives.ReadInt64BigEndian(digest);
     }
 }

@@ -16,10 +16,19 @@ public static class RequestHash
 
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static string Compute(string method, string pathAndQuery, ReadOnlyMemory<byte> body)
+    public static string Compute(string method, string pathAndQuery, ReadOnlyMemory<byte> body) => Compute(method, pathAndQuery, "", body);
+
+    // tenantHeaders: the headers that change what a request acts on though path and body are the same (X-Branch-ID,
+    // X-Inventory-Mode), one string; empty adds nothing, so hashes of requests without them are unchanged.
+    public static string Compute(string method, string pathAndQuery, string tenantHeaders, ReadOnlyMemory<byte> body)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"{method.ToUpperInvariant()} {pathAndQuery}\n"));
+        if (tenantHeaders.Length > 0)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(tenantHeaders + "\n"));
+        }
+
         hash.AppendData(Canonicalize(body));
         return Prefix + Convert.ToHexStringLower(hash.GetHashAndReset());
     }

@@ -1,9 +1,12 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.Integrations;
 
 /// <summary>
 /// The breaker of one integration, shared by every API instance: each admission and each outcome is a locked update of
 /// this row, so that a reset or an opening on one instance holds on all. Reached only through a tenant-checked integration.
 /// </summary>
+[NotTenantFiltered("Reached only through an integration that passed the tenant filter, by its id")]
 public sealed class CircuitBreakerState
 {
     public string IntegrationId { get; set; } = "";
@@ -61,7 +64,7 @@ public sealed class CachedResponse
 }
 
 /// <summary>One logical call through a connector (after its retries): the figures behind health, metrics and the dashboard.</summary>
-public sealed class IntegrationCall
+public sealed class IntegrationCall : ITenantOwned
 {
     public long Id { get; set; }
 

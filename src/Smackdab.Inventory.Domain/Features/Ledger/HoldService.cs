@@ -49,12 +49,17 @@ public sealed class HoldService(InventoryDbContext db, TenantContext tenant, Tim
             });
         }
 
-        if (request.TransactionId is { } requestedId && await db.InventoryHolds.IgnoreQueryFilters().AnyAsync(h => h.Id == requestedId, ct))
+        // Ids are unique per organization (row 10 of issue 8): another organization's ids are neither visible nor blocking.
+        // Another branch's hold in this organization is a collision the caller must hear about, so the branch filter is dropped.
+        if (request.TransactionId is { } requestedId
+            && await db.InventoryHolds.IgnoreQueryFilters([QueryFilterNames.Branch]).AnyAsync(h => h.Id == requestedId, ct))
         {
             errors.Add("transaction_id", "Already used");
         }
 
         errors.ThrowIfAny();
+        var locationIds = planned.Select(o => o.LocationId).Distinct().ToList();
+        var branches = await db.Locations.AsNoTracking().Where(l => locationIds.Contains(l.Id)).Select(l => l.BranchId).Distinct().ToListAsync(ct);
         var allowNegative = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.AllowNegativeInventory).FirstAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
 
@@ -76,13 +81,23 @@ public sealed class HoldService(InventoryDbContext db, TenantContext tenant, Tim
             {
                 Id = request.TransactionId ?? PublicId.New(PublicId.Transaction),
                 OrganizationId = organizationId,
+                BranchId = branches.Count == 1 ? branches[0] : null,
                 Operations = planned,
                 Reference = request.Reference,
                 CreatedAt = now,
                 ExpiresAt = now.AddSeconds(request.TtlSeconds ?? options.Value.DefaultHoldTtlSeconds),
             };
             db.InventoryHolds.Add(hold);
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+            {
+                // A concurrent prepare took the same transaction_id between the check above and this insert.
+                throw new ValidationFailedException("transaction_id", "Already used");
+            }
+
             return HoldResponse.From(hold);
         }, ct);
     }
@@ -210,6 +225,12 @@ public sealed class HoldService(InventoryDbContext db, TenantContext tenant, Tim
     private async Task<InventoryHold> LockHoldAsync(string id, CancellationToken ct)
     {
         var organizationId = tenant.RequireOrganization();
+        // Visible through the tenant and branch filters first: a hold of another branch is "not found" to an isolated caller.
+        if (!await db.InventoryHolds.AnyAsync(h => h.Id == id, ct))
+        {
+            throw new NotFoundException(Resource, id);
+        }
+
         var rows = await db.InventoryHolds
             .FromSqlInterpolated($"SELECT * FROM inventory_holds WHERE id = {id} AND organization_id = {organizationId} FOR UPDATE")
             .IgnoreQueryFilters()

@@ -1,11 +1,16 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.Ledger;
 
 /// <summary>A two-phase hold: debits reserved against available stock until committed, aborted or expired.</summary>
-public sealed class InventoryHold
+public sealed class InventoryHold : ITenantOwned, IBranchOwned
 {
     public string Id { get; set; } = "";
 
     public string OrganizationId { get; set; } = "";
+
+    /// <summary>The branch of every operation's location, or null when the operations span branches (then only shared mode sees it).</summary>
+    public string? BranchId { get; set; }
 
     public string Status { get; set; } = HoldStatuses.Prepared;
 

@@ -1,7 +1,9 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.Ledger;
 
 /// <summary>One append-only ledger row: a signed change of on-hand stock of one product at one location.</summary>
-public sealed class InventoryTransaction
+public sealed class InventoryTransaction : ITenantOwned, ILocationScoped
 {
     public string Id { get; set; } = "";
 

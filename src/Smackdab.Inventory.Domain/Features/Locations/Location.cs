@@ -2,7 +2,7 @@ using Smackdab.Inventory.Domain.Common;
 
 namespace Smackdab.Inventory.Domain.Features.Locations;
 
-public sealed class Location : TenantEntity, ISoftDeletable
+public sealed class Location : TenantEntity, IBranchOwned, ISoftDeletable
 {
     public string BranchId { get; set; } = "";
 

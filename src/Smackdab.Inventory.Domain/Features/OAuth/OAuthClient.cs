@@ -1,10 +1,12 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.OAuth;
 
 /// <summary>
 /// A third-party integration registered by an organization. Its id is the OAuth <c>client_id</c>; only the SHA-256 hash of
 /// its secret is stored. Tokens issued to it never carry more than <see cref="Scopes"/>.
 /// </summary>
-public sealed class OAuthClient
+public sealed class OAuthClient : ITenantOwned, IBranchOwned
 {
     public string Id { get; set; } = "";
 
@@ -34,6 +36,7 @@ public sealed class OAuthClient
 }
 
 /// <summary>An authorization code: single use, short-lived, bound to the client, redirect URI and PKCE challenge.</summary>
+[NotTenantFiltered("Looked up by code hash from the tenant-less /oauth/token endpoint; never listed")]
 public sealed class OAuthAuthorizationCode
 {
     /// <summary>SHA-256 of the code; the code itself is never stored.</summary>
@@ -72,6 +75,7 @@ public sealed class OAuthAuthorizationCode
 /// A refresh token, stored as its hash. Every use rotates it: the used token is dead and a new one of the same grant
 /// (<see cref="GrantId"/>) replaces it. Presenting a used token again revokes the whole grant.
 /// </summary>
+[NotTenantFiltered("Looked up by token hash from the tenant-less /oauth endpoints; never listed")]
 public sealed class OAuthRefreshToken
 {
     public string TokenHash { get; set; } = "";

@@ -177,7 +177,7 @@ public sealed class OAuthGrantService(InventoryDbContext db, TimeProvider clock,
         var hash = OAuthSecrets.Hash(refreshToken);
         var now = Now;
         OAuthRefreshToken? record;
-        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        await using (var transaction = await db.BeginOrJoinTransactionAsync(ct))
         {
             var used = await db.OAuthRefreshTokens
                 .Where(t => t.TokenHash == hash && t.ClientId == client.Id && t.UsedAt == null && t.RevokedAt == null && t.ExpiresAt > now)

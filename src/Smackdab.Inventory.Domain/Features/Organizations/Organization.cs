@@ -1,3 +1,5 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.Organizations;
 
 public sealed class Organization
@@ -27,7 +29,7 @@ public static class OrganizationDefaults
     public const string RateLimitTier = "default";
 }
 
-public sealed class Branch
+public sealed class Branch : ITenantOwned
 {
     public string Id { get; set; } = "";
 

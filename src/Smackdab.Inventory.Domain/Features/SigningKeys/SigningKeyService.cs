@@ -51,7 +51,7 @@ public sealed class SigningKeyService(InventoryDbContext db, TimeProvider clock,
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async () =>
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await using var transaction = await db.BeginOrJoinTransactionAsync(ct);
             await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock({0})", [RotationLockId], ct);
 
             // Re-read under the lock: another instance may have rotated meanwhile.

@@ -1,7 +1,9 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.Sync;
 
 /// <summary>The last sync token handed to a device (X-Mobile-Device-Id), so that it can resume without keeping it.</summary>
-public sealed class SyncDevice
+public sealed class SyncDevice : ITenantOwned
 {
     public string OrganizationId { get; set; } = "";
 

@@ -1,10 +1,12 @@
+using Smackdab.Inventory.Domain.Common;
+
 namespace Smackdab.Inventory.Domain.Features.Webhooks;
 
 /// <summary>
 /// One event to deliver to one subscription, with its exact body (what is signed is what is sent, on every attempt). Deliveries
 /// of one subscription and one resource (<see cref="OrderingKey"/>) go out one at a time, in sequence order.
 /// </summary>
-public sealed class WebhookDelivery
+public sealed class WebhookDelivery : ITenantOwned
 {
     public string Id { get; set; } = "";
 
@@ -56,7 +58,7 @@ public sealed class WebhookDelivery
 }
 
 /// <summary>One HTTP attempt of a delivery.</summary>
-public sealed class WebhookDeliveryAttempt
+public sealed class WebhookDeliveryAttempt : ITenantOwned
 {
     public long Id { get; set; }
 

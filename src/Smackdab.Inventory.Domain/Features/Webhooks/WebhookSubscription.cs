@@ -6,7 +6,7 @@ namespace Smackdab.Inventory.Domain.Features.Webhooks;
 /// An endpoint that receives an organization's events. Its signing secret is kept encrypted (never readable back through the
 /// API); during a rotation the previous secret keeps signing too, until <see cref="PreviousSecretExpiresAt"/>.
 /// </summary>
-public sealed class WebhookSubscription : TenantEntity
+public sealed class WebhookSubscription : TenantEntity, IBranchOwned
 {
     /// <summary>Set when the subscription was made in branch-isolated mode: it then sees only that branch's events.</summary>
     public string? BranchId { get; set; }
