@@ -58,7 +58,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IOptions<Idempot
         }
 
         var scope = $"{request.Method.ToUpperInvariant()} /{endpoint.RoutePattern.RawText?.TrimStart('/')}";
-        var hash = RequestHash.Compute(request.Method, request.Path + request.QueryString, await ReadBodyAsync(request, ct));
+        // Uploads: hashed part by part (the boundary differs on every upload) without holding the file in memory.
+        var hash = MultipartRequestHash.Applies(request) && await MultipartRequestHash.ComputeAsync(request, ct) is { } partsHash
+            ? partsHash
+            : RequestHash.Compute(request.Method, request.Path + request.QueryString, await ReadBodyAsync(request, ct));
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (!await store.TryLockAsync(organizationId, scope, key, ct))

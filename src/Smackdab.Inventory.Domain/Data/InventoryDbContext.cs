@@ -11,8 +11,11 @@ using Smackdab.Inventory.Domain.Features.OAuth;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
 using Smackdab.Inventory.Domain.Features.SigningKeys;
+using Smackdab.Inventory.Domain.Features.Sync.Conflicts;
+using Smackdab.Inventory.Domain.Features.Sync.Erp;
 using Smackdab.Inventory.Domain.Features.Sync.Exports;
 using Smackdab.Inventory.Domain.Features.Webhooks;
+using Smackdab.Inventory.Domain.Features.Sync.Imports;
 using Smackdab.Inventory.Domain.Tenancy;
 
 namespace Smackdab.Inventory.Domain.Data;
@@ -125,6 +128,30 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<IntegrationCall> IntegrationCalls => Set<IntegrationCall>();
 
+    public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
+
+    public DbSet<ImportError> ImportErrors => Set<ImportError>();
+
+    public DbSet<ImportedRecordKey> ImportedRecordKeys => Set<ImportedRecordKey>();
+
+    public DbSet<ImportMapping> ImportMappings => Set<ImportMapping>();
+
+    public DbSet<SyncRule> SyncRules => Set<SyncRule>();
+
+    public DbSet<SyncFieldState> SyncFieldStates => Set<SyncFieldState>();
+
+    public DbSet<SyncConflict> SyncConflicts => Set<SyncConflict>();
+
+    public DbSet<SyncDecision> SyncDecisions => Set<SyncDecision>();
+
+    public DbSet<GlAccountMapping> GlAccountMappings => Set<GlAccountMapping>();
+
+    public DbSet<CostAdjustment> CostAdjustments => Set<CostAdjustment>();
+
+    public DbSet<ErpExportSchedule> ErpExportSchedules => Set<ErpExportSchedule>();
+
+    public DbSet<ErpScheduleRun> ErpScheduleRuns => Set<ErpScheduleRun>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
@@ -164,5 +191,18 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
             s.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || s.BranchId == TenantBranchId));
         modelBuilder.Entity<WebhookDelivery>().HasQueryFilter(d => d.OrganizationId == TenantOrganizationId);
         modelBuilder.Entity<WebhookDeliveryAttempt>().HasQueryFilter(a => a.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<ImportJob>().HasQueryFilter(j =>
+            j.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || j.BranchId == TenantBranchId));
+        modelBuilder.Entity<ImportError>().HasQueryFilter(e => e.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<ImportedRecordKey>().HasQueryFilter(k => k.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<ImportMapping>().HasQueryFilter(m => m.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<SyncRule>().HasQueryFilter(r => r.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<SyncFieldState>().HasQueryFilter(s => s.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<SyncConflict>().HasQueryFilter(c => c.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<SyncDecision>().HasQueryFilter(d => d.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<GlAccountMapping>().HasQueryFilter(m => m.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<CostAdjustment>().HasQueryFilter(a => a.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<ErpExportSchedule>().HasQueryFilter(s => s.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<ErpScheduleRun>().HasQueryFilter(r => r.OrganizationId == TenantOrganizationId);
     }
 }
