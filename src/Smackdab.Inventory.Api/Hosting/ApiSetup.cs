@@ -71,6 +71,10 @@ public static class ApiSetup
         services.AddScoped<Realtime.ServerSentEventsWriter>();
         services.AddScoped<Realtime.WebSocketSession>();
         services.AddHostedService<EventRetentionWorker>();
+        services.AddOptions<Domain.Features.Sync.Imports.ImportOptions>().Bind(configuration.GetSection(Domain.Features.Sync.Imports.ImportOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<ImportWorker>();
+        services.AddHostedService<ErpScheduleWorker>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();

@@ -62,7 +62,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IOptions<Idempot
         var scope = $"{request.Method.ToUpperInvariant()} /{endpoint.RoutePattern.RawText?.TrimStart('/')}";
         // The branch and mode headers change what the same path and body act on, so they are part of the request.
         var tenantHeaders = $"{request.Headers[TenancyMiddleware.BranchHeader]}\n{request.Headers[TenancyMiddleware.ModeHeader]}";
-        var hash = RequestHash.Compute(request.Method, request.Path + request.QueryString, tenantHeaders, await ReadBodyAsync(request, ct));
+        // Uploads: hashed part by part (the boundary differs on every upload) without holding the file in memory.
+        var hash = MultipartRequestHash.Applies(request) && await MultipartRequestHash.ComputeAsync(request, ct) is { } partsHash
+            ? RequestHash.Compute(request.Method, request.Path + request.QueryString, tenantHeaders, System.Text.Encoding.UTF8.GetBytes(partsHash))
+            : RequestHash.Compute(request.Method, request.Path + request.QueryString, tenantHeaders, await ReadBodyAsync(request, ct));
         var secrets = endpoint.Metadata.GetMetadata<ResponseSecretsAttribute>();
 
         await using var transaction = await db.BeginOrJoinTransactionAsync(ct);

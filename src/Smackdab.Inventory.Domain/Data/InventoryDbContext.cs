@@ -12,8 +12,11 @@ using Smackdab.Inventory.Domain.Features.OAuth;
 using Smackdab.Inventory.Domain.Features.Organizations;
 using Smackdab.Inventory.Domain.Features.Products;
 using Smackdab.Inventory.Domain.Features.SigningKeys;
+using Smackdab.Inventory.Domain.Features.Sync.Conflicts;
+using Smackdab.Inventory.Domain.Features.Sync.Erp;
 using Smackdab.Inventory.Domain.Features.Sync.Exports;
 using Smackdab.Inventory.Domain.Features.Webhooks;
+using Smackdab.Inventory.Domain.Features.Sync.Imports;
 using Smackdab.Inventory.Domain.Tenancy;
 
 namespace Smackdab.Inventory.Domain.Data;
@@ -126,6 +129,30 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
     public DbSet<CachedResponse> CachedResponses => Set<CachedResponse>();
 
     public DbSet<IntegrationCall> IntegrationCalls => Set<IntegrationCall>();
+
+    public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
+
+    public DbSet<ImportError> ImportErrors => Set<ImportError>();
+
+    public DbSet<ImportedRecordKey> ImportedRecordKeys => Set<ImportedRecordKey>();
+
+    public DbSet<ImportMapping> ImportMappings => Set<ImportMapping>();
+
+    public DbSet<SyncRule> SyncRules => Set<SyncRule>();
+
+    public DbSet<SyncFieldState> SyncFieldStates => Set<SyncFieldState>();
+
+    public DbSet<SyncConflict> SyncConflicts => Set<SyncConflict>();
+
+    public DbSet<SyncDecision> SyncDecisions => Set<SyncDecision>();
+
+    public DbSet<GlAccountMapping> GlAccountMappings => Set<GlAccountMapping>();
+
+    public DbSet<CostAdjustment> CostAdjustments => Set<CostAdjustment>();
+
+    public DbSet<ErpExportSchedule> ErpExportSchedules => Set<ErpExportSchedule>();
+
+    public DbSet<ErpScheduleRun> ErpScheduleRuns => Set<ErpScheduleRun>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

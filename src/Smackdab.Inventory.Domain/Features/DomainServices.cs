@@ -58,6 +58,14 @@ public static class DomainServices
         services.AddScoped<Sync.SyncTokens>();
         services.AddScoped<Sync.SyncService>();
         services.AddScoped<WebhookFanOut>();
+        services.AddScoped<Sync.Imports.ImportService>();
+        services.AddScoped<Sync.Imports.ImportRowChecker>();
+        services.AddSingleton<Sync.Imports.ImportRunner>();
+        services.AddScoped<Sync.Conflicts.SyncService>();
+        services.AddScoped<Sync.Erp.GlAccountService>();
+        services.AddScoped<Sync.Erp.CostAdjustmentService>();
+        services.AddScoped<Sync.Erp.ErpScheduleService>();
+        services.AddSingleton<Sync.Erp.ErpScheduler>();
         return services;
     }
 }

@@ -70,6 +70,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("Webhooks:SecretEncryptionKey", "dGVzdC1vbmx5LXdlYmhvb2stc2VjcmV0LWtleS0zMmI=");
         // Background jobs (exports, imports) are picked up within a second.
         builder.UseSetting("Exports:PollIntervalSeconds", "1");
+        builder.UseSetting("Imports:PollIntervalSeconds", "1");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

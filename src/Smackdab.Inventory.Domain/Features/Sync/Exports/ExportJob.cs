@@ -1,5 +1,3 @@
-using Smackdab.Inventory.Domain.Common;
-
 namespace Smackdab.Inventory.Domain.Features.Sync.Exports;
 
 /// <summary>
@@ -38,6 +36,9 @@ public sealed class ExportJob : ITenantOwned, IBranchOwned
 
     /// <summary>Set when a schedule made this job.</summary>
     public string? ScheduleId { get; set; }
+
+    /// <summary>JSON options of an ERP export (data types and filters).</summary>
+    public string? Options { get; set; }
 
     public long ProcessedRecords { get; set; }
 
@@ -81,6 +82,10 @@ public static class ExportDataTypes
     public const string Balances = "balances";
     public const string Products = "products";
 
+    /// <summary>The ERP file (export_metadata and sections); made by schedules only.</summary>
+    public const string Erp = "erp";
+
+    /// <summary>What callers may request directly.</summary>
     public static readonly IReadOnlyList<string> All = [Transactions, Balances, Products];
 }
 
@@ -107,16 +112,4 @@ public static class ExportEncryptions
     public const string Aes256 = "aes256";
 
     public static readonly IReadOnlyList<string> All = [None, Aes256];
-}
-
-public static class SyncIds
-{
-    public const string Export = "exp";
-    public const string Import = "imp";
-    public const string Mapping = "map";
-    public const string Schedule = "sched";
-    public const string Conflict = "conf";
-    public const string CostAdjustment = "adj";
-
-    public static string New(string prefix) => PublicId.New(prefix);
 }

@@ -66,17 +66,7 @@ public sealed class ExportRunner(IServiceScopeFactory scopes, TimeProvider clock
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var until = now.AddSeconds(options.Value.LeaseSeconds);
-        var claimed = await db.Database.SqlQuery<string>($"""
-            UPDATE export_jobs SET lease_owner = {InstanceId}, lease_expires_at = {until}, attempts = attempts + 1, updated_at = {now}
-            WHERE id = (
-                SELECT id FROM export_jobs
-                WHERE status = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at < {now})
-                ORDER BY created_at LIMIT 1
-                FOR UPDATE SKIP LOCKED)
-            RETURNING id AS "Value"
-            """).ToListAsync(ct);
-        return claimed.FirstOrDefault();
+        return await JobLease.ClaimAsync(db, "export_jobs", [ExportStatuses.Processing], InstanceId, now, now.AddSeconds(options.Value.LeaseSeconds), ct);
     }
 
     private async Task RunAsync(string jobId, CancellationToken ct)
@@ -159,6 +149,11 @@ public sealed class ExportRunner(IServiceScopeFactory scopes, TimeProvider clock
         var snapshot = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
         return await snapshot.InSnapshotAsync(async () =>
         {
+            if (job.DataType == ExportDataTypes.Erp)
+            {
+                return await WriteErpAsync(snapshot, job, path, ct);
+            }
+
             var total = await ExportSources.CountAsync(snapshot, job, ct);
             await ReportProgressAsync(job.Id, 0, total, ct);
 
@@ -201,6 +196,33 @@ public sealed class ExportRunner(IServiceScopeFactory scopes, TimeProvider clock
             await file.FlushAsync(ct);
             return written;
         }, ct);
+    }
+
+    private async Task<long> WriteErpAsync(InventoryDbContext snapshot, ExportJob job, string path, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var erp = System.Text.Json.JsonSerializer.Deserialize<Erp.ErpExportOptions>(job.Options ?? "{}")
+            ?? throw new InvalidOperationException("ERP export without options");
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true);
+        ExportCipher.EncryptingStream? cipher = job.Encrypted
+            ? await ExportCipher.EncryptToAsync(file, job.EncryptionKey ?? throw new InvalidOperationException("Encrypted export without a key"), settings.EncryptionChunkBytes, ct)
+            : null;
+        Stream sink = cipher ?? (Stream)file;
+        var gzip = job.Compression == ExportCompressions.Gzip ? new GZipStream(sink, CompressionLevel.Fastest, leaveOpen: true) : null;
+        var written = await Erp.ErpExportWriter.WriteAsync(snapshot, job, erp, gzip ?? sink, clock.GetUtcNow().UtcDateTime, n => ReportProgressAsync(job.Id, n, 0, ct), ct);
+        if (gzip is not null)
+        {
+            await gzip.DisposeAsync();
+        }
+
+        if (cipher is not null)
+        {
+            await cipher.FinishAsync(ct);
+            await cipher.DisposeAsync();
+        }
+
+        await file.FlushAsync(ct);
+        return written;
     }
 
     /// <summary>Records progress and renews the lease; throws when another instance has taken the job over.</summary>

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text;
+using Npgsql;
+using Smackdab.Inventory.Tests.Integration.Ledger;
+using Xunit.Abstractions;
+
+namespace Smackdab.Inventory.Tests.Integration.Sync;
+
+/// <summary>
+/// Scale measurements, not part of the regular run (they take minutes): set SMACKDAB_BATCH_SCALE=1 (scripts/measure-batch.sh).
+/// A 1,000,000-row export and a 100,000-row import, sampling the process's working set and GC heap while the job runs, and
+/// checking the results (row count, balances), so a measurement that went wrong fails.
+/// </summary>
+public sealed class BatchScaleMeasurements(ITestOutputHelper output)
+{
+    [ScaleFact]
+    public async Task Export_of_a_million_ledger_rows_runs_in_bounded_memory()
+    {
+        var kit = await StockKit.NewTenantAsync();
+        var product = await kit.ProductAsync("SCALE-EXPORT");
+        var location = await kit.LocationAsync();
+        await using (var connection = new NpgsqlConnection(kit.Api.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var seed = new NpgsqlCommand("""
+                INSERT INTO inventory_transactions (id, organization_id, product_id, location_id, transaction_type, quantity_change, input_quantity, input_uom,
+                    previous_on_hand, new_on_hand, unit_cost_amount, unit_cost_currency, reference, status, created_at, updated_at)
+                SELECT 'txn_scale' || lpad(g::text, 8, '0'), @org, @product, @location, 'receipt', 1, 1, 'EACH', g - 1, g, 2.5, 'USD', 'PO-' || g, 'completed',
+                       now() - interval '1 hour' + g * interval '1 millisecond', now()
+                FROM generate_series(1, 1000000) AS g
+                """, connection) { CommandTimeout = 600 };
+            seed.Parameters.AddWithValue("org", kit.Tenant.OrganizationId);
+            seed.Parameters.AddWithValue("product", product);
+            seed.Parameters.AddWithValue("location", location);
+            await seed.ExecuteNonQueryAsync();
+        }
+
+        var (peakSet, peakHeap, baseSet, baseHeap, elapsed, done) = await MeasureAsync(async () =>
+        {
+            var started = await ExportKit.StartAsync(kit.Client, new { format = "csv", compression = "gzip" });
+            return await WaitLongAsync(kit.Client, $"/v1/inventory/exports/{started.GetProperty("export_id").GetString()}", "status", "processing");
+        });
+
+        Assert.Equal(1_000_000, done.GetProperty("record_count").GetInt64());
+        output.WriteLine($"1,000,000-row CSV+gzip export: {elapsed.TotalSeconds:0.0} s, file {done.GetProperty("file_size").GetInt64() / 1024 / 1024.0:0.0} MiB; "
+            + $"working set {baseSet / 1048576} → peak {peakSet / 1048576} MiB, GC heap {baseHeap / 1048576} → peak {peakHeap / 1048576} MiB");
+    }
+
+    [ScaleFact]
+    public async Task Import_of_a_hundred_thousand_rows_runs_in_bounded_memory()
+    {
+        var kit = await StockKit.NewTenantAsync();
+        var products = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            products.Add(await kit.ProductAsync($"SCALE-IMPORT-{i}"));
+        }
+
+        var location = await kit.LocationAsync();
+        var csv = new StringBuilder("transaction_id,transaction_type,product_id,location_id,quantity,unit_cost,currency,reference\n");
+        for (var i = 0; i < 100_000; i++)
+        {
+            csv.Append($"ext_{i},receipt,{products[i % 20]},{location},1,2.50,USD,PO-{i / 100}\n");
+        }
+
+        var (peakSet, peakHeap, baseSet, baseHeap, elapsed, done) = await MeasureAsync(async () =>
+        {
+            var started = await ImportKit.UploadAsync(kit.Client, csv.ToString(), ("validation_mode", "strict"));
+            return await WaitLongAsync(kit.Client, $"/v1/inventory/imports/{started.GetProperty("import_id").GetString()}", "status", "validating", "processing");
+        });
+
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.Equal(100_000, ImportKit.Progress(done).Successful);
+        Assert.Equal(5000m, (await kit.BalanceAsync(products[0], location)).OnHand);
+        await kit.AssertAuditCleanAsync();
+        output.WriteLine($"100,000-row CSV import (strict, one transaction): {elapsed.TotalSeconds:0.0} s; "
+            + $"working set {baseSet / 1048576} → peak {peakSet / 1048576} MiB, GC heap {baseHeap / 1048576} → peak {peakHeap / 1048576} MiB");
+    }
+
+    private static async Task<(long PeakSet, long PeakHeap, long BaseSet, long BaseHeap, TimeSpan Elapsed, JsonElement Result)> MeasureAsync(Func<Task<JsonElement>> job)
+    {
+        GC.Collect();
+        var baseSet = Environment.WorkingSet;
+        var baseHeap = GC.GetTotalMemory(false);
+        long peakSet = baseSet;
+        long peakHeap = baseHeap;
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                peakSet = Math.Max(peakSet, Environment.WorkingSet);
+                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+                await Task.Delay(50);
+            }
+        });
+        var clock = Stopwatch.StartNew();
+        var result = await job();
+        clock.Stop();
+        await stop.CancelAsync();
+        await sampler;
+        return (peakSet, peakHeap, baseSet, baseHeap, clock.Elapsed, result);
+    }
+
+    private static async Task<JsonElement> WaitLongAsync(HttpClient client, string url, string field, params string[] running)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(20);
+        while (true)
+        {
+            using var response = await client.GetAsync(url);
+            var data = await Envelopes.SuccessAsync(response);
+            if (!running.Contains(data.GetProperty(field).GetString()))
+            {
+                return data;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{url} still running after 20 minutes: {data}");
+            await Task.Delay(500);
+        }
+    }
+}
+
+/// <summary>A fact that runs only when SMACKDAB_BATCH_SCALE=1 (it is reported as skipped otherwise).</summary>
+public sealed class ScaleFactAttribute : FactAttribute
+{
+    public ScaleFactAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("SMACKDAB_BATCH_SCALE") != "1")
+        {
+            Skip = "Scale measurement: run scripts/measure-batch.sh (SMACKDAB_BATCH_SCALE=1)";
+        }
+    }
+}
