@@ -125,6 +125,8 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<IntegrationCall> IntegrationCalls => Set<IntegrationCall>();
 
+    public DbSet<Features.Integrations.Sync.SyncJob> SyncJobs => Set<Features.Integrations.Sync.SyncJob>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
@@ -164,5 +166,6 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
             s.OrganizationId == TenantOrganizationId && (!TenantBranchIsolated || s.BranchId == TenantBranchId));
         modelBuilder.Entity<WebhookDelivery>().HasQueryFilter(d => d.OrganizationId == TenantOrganizationId);
         modelBuilder.Entity<WebhookDeliveryAttempt>().HasQueryFilter(a => a.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<Features.Integrations.Sync.SyncJob>().HasQueryFilter(j => j.OrganizationId == TenantOrganizationId);
     }
 }

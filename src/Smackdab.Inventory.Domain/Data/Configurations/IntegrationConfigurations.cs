@@ -70,3 +70,21 @@ internal sealed class IntegrationCallConfiguration : IEntityTypeConfiguration<In
         builder.HasOne<Integration>().WithMany().HasForeignKey(c => c.IntegrationId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class SyncJobConfiguration : IEntityTypeConfiguration<Features.Integrations.Sync.SyncJob>
+{
+    public void Configure(EntityTypeBuilder<Features.Integrations.Sync.SyncJob> builder)
+    {
+        builder.ToTable("sync_jobs");
+        builder.Property(j => j.Id).HasMaxLength(64);
+        builder.Property(j => j.IntegrationId).HasMaxLength(64);
+        builder.Property(j => j.Status).HasMaxLength(16);
+        builder.Property(j => j.Priority).HasMaxLength(16);
+        builder.Property(j => j.CursorId).HasMaxLength(64);
+        builder.Property(j => j.LastError).HasMaxLength(1000);
+        builder.Property(j => j.LeaseOwner).HasMaxLength(64);
+        builder.HasOne<Integration>().WithMany().HasForeignKey(j => j.IntegrationId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(j => new { j.OrganizationId, j.IntegrationId, j.CreatedAt });
+        builder.HasIndex(j => new { j.Status, j.LeaseExpiresAt });
+    }
+}

@@ -16,6 +16,9 @@ public static class IntegrationServices
         services.AddSingleton<TokenRefresher>();
         services.AddSingleton<ConnectorClient>();
         services.AddScoped<IntegrationService>();
+        services.AddScoped<IntegrationOperationsService>();
+        services.AddScoped<Sync.SyncJobService>();
+        services.AddSingleton<Sync.SyncRunner>();
         return services;
     }
 }
