@@ -76,7 +76,7 @@ public sealed class IntegrationOperationsController(
         List(await syncJobs.ListAsync(id, lists.Parse(Request.Query, ["status"]), ct));
 
     /// <summary>A sync job's progress.</summary>
-    [HttpGet(Base + "/sync/jobs/{jobId:regex(^sync_)}")]
+    [HttpGet(Base + "/sync/jobs/{jobId}")]
     [RequireScope(Scopes.ReportsRead)]
     [ProducesResponseType<SuccessEnvelope<SyncJobResponse>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> GetSyncJob(string id, string jobId, CancellationToken ct) =>

@@ -16,10 +16,12 @@ public static class IntegrationSetup
             .Validate(
                 o => o.SyncPollIntervalMilliseconds > 0 && o.SyncBatchSize is > 0 and <= 10_000 && o.SyncLeaseSeconds > 0 && o.SyncRetrySeconds > 0,
                 "Integrations sync settings out of range")
+            .Validate(o => o.SagaLeaseSeconds > 0 && o.SagaRecoveryIntervalMilliseconds > 0, "Integrations saga settings out of range")
             .ValidateOnStart();
         services.AddOptions<OutboundTargetOptions>().Bind(configuration.GetSection(OutboundTargetOptions.Section));
         services.AddIntegrationConnectors();
         services.AddHostedService<SyncWorker>();
+        services.AddHostedService<SagaRecoveryWorker>();
         return services;
     }
 }

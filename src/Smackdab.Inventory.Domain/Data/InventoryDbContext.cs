@@ -127,6 +127,8 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<Features.Integrations.Sync.SyncJob> SyncJobs => Set<Features.Integrations.Sync.SyncJob>();
 
+    public DbSet<Features.Sagas.Saga> Sagas => Set<Features.Sagas.Saga>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);
@@ -167,5 +169,6 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
         modelBuilder.Entity<WebhookDelivery>().HasQueryFilter(d => d.OrganizationId == TenantOrganizationId);
         modelBuilder.Entity<WebhookDeliveryAttempt>().HasQueryFilter(a => a.OrganizationId == TenantOrganizationId);
         modelBuilder.Entity<Features.Integrations.Sync.SyncJob>().HasQueryFilter(j => j.OrganizationId == TenantOrganizationId);
+        modelBuilder.Entity<Features.Sagas.Saga>().HasQueryFilter(s => s.OrganizationId == TenantOrganizationId);
     }
 }

@@ -88,3 +88,27 @@ internal sealed class SyncJobConfiguration : IEntityTypeConfiguration<Features.I
         builder.HasIndex(j => new { j.Status, j.LeaseExpiresAt });
     }
 }
+
+internal sealed class SagaConfiguration : IEntityTypeConfiguration<Features.Sagas.Saga>
+{
+    public void Configure(EntityTypeBuilder<Features.Sagas.Saga> builder)
+    {
+        builder.ToTable("sagas");
+        builder.Property(s => s.Id).HasMaxLength(64);
+        builder.Property(s => s.Type).HasMaxLength(32);
+        builder.Property(s => s.Status).HasMaxLength(16);
+        builder.Property(s => s.BranchId).HasMaxLength(64);
+        builder.Property(s => s.IntegrationId).HasMaxLength(64);
+        builder.Property(s => s.ProductId).HasMaxLength(64);
+        builder.Property(s => s.LocationId).HasMaxLength(64);
+        builder.Property(s => s.QuantityValue).HasPrecision(19, 4);
+        builder.Property(s => s.QuantityUom).HasMaxLength(32);
+        builder.Property(s => s.Reference).HasMaxLength(200);
+        builder.Property(s => s.ExternalPath).HasMaxLength(500);
+        builder.Property(s => s.LeaseOwner).HasMaxLength(64);
+        builder.Ignore(s => s.Steps);
+        builder.Property(s => s.StepsJson).HasColumnName("steps").HasColumnType("jsonb");
+        builder.HasIndex(s => new { s.OrganizationId, s.CreatedAt });
+        builder.HasIndex(s => new { s.Status, s.LeaseExpiresAt });
+    }
+}

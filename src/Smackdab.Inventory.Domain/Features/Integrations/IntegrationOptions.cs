@@ -28,6 +28,12 @@ public sealed class IntegrationOptions
 
     /// <summary>How long a sync job whose push failed waits before its next pass.</summary>
     public int SyncRetrySeconds { get; set; } = 30;
+
+    /// <summary>How long an instance owns a saga it runs without saving progress; after that another instance resumes it.</summary>
+    public int SagaLeaseSeconds { get; set; } = 60;
+
+    /// <summary>How often each instance looks for sagas left unfinished by a stopped instance.</summary>
+    public int SagaRecoveryIntervalMilliseconds { get; set; } = 5000;
 }
 
 /// <summary>

@@ -19,6 +19,8 @@ public static class IntegrationServices
         services.AddScoped<IntegrationOperationsService>();
         services.AddScoped<Sync.SyncJobService>();
         services.AddSingleton<Sync.SyncRunner>();
+        services.AddSingleton<Sagas.SagaRunner>();
+        services.AddScoped<Sagas.FulfillmentService>();
         return services;
     }
 }
