@@ -13,13 +13,8 @@ using Smackdab.Inventory.Domain.Data;
 namespace Smackdab.Inventory.Domain.Data.Migrations
 {
     [DbContext(typeof(InventoryDbContext))]
-<<<<<<<< HEAD:src/Smackdab.Inventory.Domain/Data/Migrations/20261201231231_AddWebhooks.Designer.cs
     [Migration("20261201231231_AddWebhooks")]
     partial class AddWebhooks
-========
-    [Migration("20261201230855_AddIntegrationSyncJobs")]
-    partial class AddIntegrationSyncJobs
->>>>>>>> e559a94 (Migration AddIntegrationSyncJobs (re-scaffolded after the event outbox)):src/Smackdab.Inventory.Domain/Data/Migrations/20261201230855_AddIntegrationSyncJobs.Designer.cs
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
