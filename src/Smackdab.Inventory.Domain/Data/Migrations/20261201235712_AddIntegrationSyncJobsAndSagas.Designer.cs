@@ -13,7 +13,7 @@ using Smackdab.Inventory.Domain.Data;
 namespace Smackdab.Inventory.Domain.Data.Migrations
 {
     [DbContext(typeof(InventoryDbContext))]
-    [Migration("20261201234640_AddIntegrationSyncJobsAndSagas")]
+    [Migration("20261201235712_AddIntegrationSyncJobsAndSagas")]
     partial class AddIntegrationSyncJobsAndSagas
     {
         /// <inheritdoc />
@@ -363,6 +363,58 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasDatabaseName("ix_events_organization_id_occurred_at");
 
                     b.ToTable("events", (string)null);
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Events.StreamTicket", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BranchId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("branch_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.PrimitiveCollection<List<string>>("Scopes")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("scopes");
+
+                    b.Property<DateTime?>("UsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("used_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_stream_tickets");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_stream_tickets_expires_at");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_stream_tickets_organization_id");
+
+                    b.ToTable("stream_tickets", (string)null);
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Idempotency.IdempotencyRecord", b =>
@@ -1791,6 +1843,59 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                     b.ToTable("export_jobs", (string)null);
                 });
 
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Sync.SyncDevice", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("device_id");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_sequence");
+
+                    b.Property<string>("LastToken")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("last_token");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("OrganizationId", "DeviceId")
+                        .HasName("pk_sync_devices");
+
+                    b.ToTable("sync_devices", (string)null);
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Sync.SyncTokenSecret", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("Key")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("key");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sync_token_secrets");
+
+                    b.ToTable("sync_token_secrets", (string)null);
+                });
+
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Webhooks.WebhookDelivery", b =>
                 {
                     b.Property<string>("Id")
@@ -2165,6 +2270,16 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasConstraintName("fk_events_organizations_organization_id");
                 });
 
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Events.StreamTicket", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_stream_tickets_organizations_organization_id");
+                });
+
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Idempotency.IdempotencyRecord", b =>
                 {
                     b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
@@ -2520,6 +2635,16 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_export_jobs_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Sync.SyncDevice", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sync_devices_organizations_organization_id");
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Webhooks.WebhookDelivery", b =>
