@@ -79,6 +79,19 @@ if [ -z "${SMACKDAB_DEMO_API_KEY:-}" ]; then
     chmod 600 "$key_file"
 fi
 export SMACKDAB_DEMO_API_KEY
+
+# --- key that encrypts integrations' credentials ----------------------------
+# Generated once and kept in .data/, so that stored credentials stay readable across restarts.
+if [ -z "${Integrations__CredentialKey:-}" ]; then
+    credential_key_file="$DATA_DIR/integration-credential-key"
+    mkdir -p "$DATA_DIR"
+    if [ ! -s "$credential_key_file" ]; then
+        (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n' >"$credential_key_file")
+    fi
+    chmod 600 "$credential_key_file"
+    Integrations__CredentialKey="$(tr -d '[:space:]' <"$credential_key_file")"
+fi
+export Integrations__CredentialKey
 export Seed__Demo="${Seed__Demo:-true}"
 
 # --- signing-key encryption key (kept with the data it protects) -------------

@@ -154,6 +154,10 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<ErpScheduleRun> ErpScheduleRuns => Set<ErpScheduleRun>();
 
+    public DbSet<Features.Integrations.Sync.SyncJob> SyncJobs => Set<Features.Integrations.Sync.SyncJob>();
+
+    public DbSet<Features.Sagas.Saga> Sagas => Set<Features.Sagas.Saga>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);

@@ -70,3 +70,45 @@ internal sealed class IntegrationCallConfiguration : IEntityTypeConfiguration<In
         builder.HasOne<Integration>().WithMany().HasForeignKey(c => c.IntegrationId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class SyncJobConfiguration : IEntityTypeConfiguration<Features.Integrations.Sync.SyncJob>
+{
+    public void Configure(EntityTypeBuilder<Features.Integrations.Sync.SyncJob> builder)
+    {
+        builder.ToTable("sync_jobs");
+        builder.Property(j => j.Id).HasMaxLength(64);
+        builder.Property(j => j.IntegrationId).HasMaxLength(64);
+        builder.Property(j => j.Status).HasMaxLength(16);
+        builder.Property(j => j.Priority).HasMaxLength(16);
+        builder.Property(j => j.CursorId).HasMaxLength(64);
+        builder.Property(j => j.LastError).HasMaxLength(1000);
+        builder.Property(j => j.LeaseOwner).HasMaxLength(64);
+        builder.HasOne<Integration>().WithMany().HasForeignKey(j => j.IntegrationId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(j => new { j.OrganizationId, j.IntegrationId, j.CreatedAt });
+        builder.HasIndex(j => new { j.Status, j.LeaseExpiresAt });
+    }
+}
+
+internal sealed class SagaConfiguration : IEntityTypeConfiguration<Features.Sagas.Saga>
+{
+    public void Configure(EntityTypeBuilder<Features.Sagas.Saga> builder)
+    {
+        builder.ToTable("sagas");
+        builder.Property(s => s.Id).HasMaxLength(64);
+        builder.Property(s => s.Type).HasMaxLength(32);
+        builder.Property(s => s.Status).HasMaxLength(16);
+        builder.Property(s => s.BranchId).HasMaxLength(64);
+        builder.Property(s => s.IntegrationId).HasMaxLength(64);
+        builder.Property(s => s.ProductId).HasMaxLength(64);
+        builder.Property(s => s.LocationId).HasMaxLength(64);
+        builder.Property(s => s.QuantityValue).HasPrecision(19, 4);
+        builder.Property(s => s.QuantityUom).HasMaxLength(32);
+        builder.Property(s => s.Reference).HasMaxLength(200);
+        builder.Property(s => s.ExternalPath).HasMaxLength(500);
+        builder.Property(s => s.LeaseOwner).HasMaxLength(64);
+        builder.Ignore(s => s.Steps);
+        builder.Property(s => s.StepsJson).HasColumnName("steps").HasColumnType("jsonb");
+        builder.HasIndex(s => new { s.OrganizationId, s.CreatedAt });
+        builder.HasIndex(s => new { s.Status, s.LeaseExpiresAt });
+    }
+}

@@ -762,6 +762,114 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                     b.ToTable("integration_calls", (string)null);
                 });
 
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.Sync.SyncJob", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("CursorCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cursor_created_at");
+
+                    b.Property<string>("CursorId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("cursor_id");
+
+                    b.Property<DateTime?>("EstimatedCompletion")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("estimated_completion");
+
+                    b.Property<int>("FailedPasses")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed_passes");
+
+                    b.Property<string>("IntegrationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("integration_id");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Priority")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("priority");
+
+                    b.Property<int>("RecordsSynced")
+                        .HasColumnType("integer")
+                        .HasColumnName("records_synced");
+
+                    b.Property<int>("RecordsToSync")
+                        .HasColumnType("integer")
+                        .HasColumnName("records_to_sync");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime>("SyncFrom")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sync_from");
+
+                    b.Property<DateTime>("SyncUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sync_until");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sync_jobs");
+
+                    b.HasIndex("IntegrationId")
+                        .HasDatabaseName("ix_sync_jobs_integration_id");
+
+                    b.HasIndex("Status", "LeaseExpiresAt")
+                        .HasDatabaseName("ix_sync_jobs_status_lease_expires_at");
+
+                    b.HasIndex("OrganizationId", "IntegrationId", "CreatedAt")
+                        .HasDatabaseName("ix_sync_jobs_organization_id_integration_id_created_at");
+
+                    b.ToTable("sync_jobs", (string)null);
+                });
+
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Ledger.InventoryHold", b =>
                 {
                     b.Property<string>("OrganizationId")
@@ -1436,6 +1544,120 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasDatabaseName("ix_products_organization_id_created_at_id");
 
                     b.ToTable("products", (string)null);
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Sagas.Saga", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BranchId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("branch_id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<string>("ExternalPath")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("external_path");
+
+                    b.Property<string>("IntegrationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("integration_id");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<string>("LocationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("location_id");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("ProductId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("product_id");
+
+                    b.Property<string>("QuantityUom")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("quantity_uom");
+
+                    b.Property<decimal>("QuantityValue")
+                        .HasPrecision(19, 4)
+                        .HasColumnType("numeric(19,4)")
+                        .HasColumnName("quantity_value");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("reference");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StepsJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("steps");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("type");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sagas");
+
+                    b.HasIndex("OrganizationId", "CreatedAt")
+                        .HasDatabaseName("ix_sagas_organization_id_created_at");
+
+                    b.HasIndex("Status", "LeaseExpiresAt")
+                        .HasDatabaseName("ix_sagas_status_lease_expires_at");
+
+                    b.ToTable("sagas", (string)null);
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.SigningKeys.SigningKey", b =>
@@ -3048,6 +3270,16 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_integration_calls_integrations_integration_id");
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.Sync.SyncJob", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Integrations.Integration", null)
+                        .WithMany()
+                        .HasForeignKey("IntegrationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sync_jobs_integrations_integration_id");
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Ledger.InventoryHold", b =>

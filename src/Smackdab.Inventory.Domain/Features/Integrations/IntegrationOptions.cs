@@ -16,6 +16,24 @@ public sealed class IntegrationOptions
 
     /// <summary>Largest response body a connector reads from an external system.</summary>
     public int MaxResponseBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How often the sync worker looks for resumed syncs to run.</summary>
+    public int SyncPollIntervalMilliseconds { get; set; } = 2000;
+
+    /// <summary>Ledger rows pushed per pass of a sync job.</summary>
+    public int SyncBatchSize { get; set; } = 100;
+
+    /// <summary>How long an instance holds a sync job it is running.</summary>
+    public int SyncLeaseSeconds { get; set; } = 120;
+
+    /// <summary>How long a sync job whose push failed waits before its next pass.</summary>
+    public int SyncRetrySeconds { get; set; } = 30;
+
+    /// <summary>How long an instance owns a saga it runs without saving progress; after that another instance resumes it.</summary>
+    public int SagaLeaseSeconds { get; set; } = 60;
+
+    /// <summary>How often each instance looks for sagas left unfinished by a stopped instance.</summary>
+    public int SagaRecoveryIntervalMilliseconds { get; set; } = 5000;
 }
 
 /// <summary>

@@ -16,6 +16,11 @@ public static class IntegrationServices
         services.AddSingleton<TokenRefresher>();
         services.AddSingleton<ConnectorClient>();
         services.AddScoped<IntegrationService>();
+        services.AddScoped<IntegrationOperationsService>();
+        services.AddScoped<Sync.SyncJobService>();
+        services.AddSingleton<Sync.SyncRunner>();
+        services.AddSingleton<Sagas.SagaRunner>();
+        services.AddScoped<Sagas.FulfillmentService>();
         return services;
     }
 }

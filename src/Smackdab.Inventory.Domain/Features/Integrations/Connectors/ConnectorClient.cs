@@ -74,7 +74,7 @@ public sealed class ConnectorClient(
     private async Task<ConnectorResponse> FailAsync(
         Integration integration, ConnectorRequest request, CallState call, Exception failure, string errorClass, int? status, int duration, CancellationToken ct)
     {
-        if (request.IsRead && await callLog.FindCachedAsync(integration, request, ct) is { } cached)
+        if (request.IsRead && request.AllowStale && await callLog.FindCachedAsync(integration, request, ct) is { } cached)
         {
             logger.LogWarning("Integration {IntegrationId} {Method} {Path} failed with {ErrorClass}; serving the response cached at {CachedAt}", integration.Id, request.Method.Method, request.Path, errorClass, cached.CachedAt);
             await callLog.RecordAsync(integration, request, status, errorClass, call.Attempts, duration, servedFromCache: true, ct);
@@ -153,6 +153,11 @@ public sealed class ConnectorClient(
         }
 
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (call.Request.IdempotencyKey is { } key)
+        {
+            message.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+        }
+
         var credentials = call.Credentials;
         switch (integration.AuthType)
         {

@@ -9,6 +9,12 @@ public sealed record ConnectorRequest(HttpMethod Method, string Path, string? Js
     public bool IsRead => Method == HttpMethod.Get;
 
     public string CacheKey => $"{Method.Method} {Path}";
+
+    /// <summary>Sent as Idempotency-Key, so that the external system can drop a push it already has.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>False for calls that must reach the system (health checks): no fallback to the cached response.</summary>
+    public bool AllowStale { get; init; } = true;
 }
 
 /// <summary>The answer of an external system, or of the cache when <see cref="Stale"/> is true.</summary>
