@@ -185,7 +185,9 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "reliability-lock", Pooling = false };
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync();
+#pragma warning disable RS0030 // a raw connection outside the API that holds a table lock on purpose
         await using var transaction = await connection.BeginTransactionAsync();
+#pragma warning restore RS0030
         await using (var command = new NpgsqlCommand("LOCK TABLE inventory_balances IN ACCESS EXCLUSIVE MODE", connection, transaction))
         {
             await command.ExecuteNonQueryAsync();

@@ -130,7 +130,9 @@ public sealed class ProcessLifecycleTests(ITestOutputHelper output)
     {
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
+#pragma warning disable RS0030 // a raw connection outside the API that holds a table lock on purpose
         var transaction = await connection.BeginTransactionAsync();
+#pragma warning restore RS0030
         await using (var command = new NpgsqlCommand("LOCK TABLE inventory_balances IN ACCESS EXCLUSIVE MODE", connection, transaction))
         {
             await command.ExecuteNonQueryAsync();

@@ -4,7 +4,7 @@ namespace Smackdab.Inventory.Domain.Features.Sync.Exports;
 /// An asynchronous export: created by a request, claimed by one worker instance under a lease, written from one
 /// repeatable-read snapshot to a file, downloadable until <see cref="ExpiresAt"/>.
 /// </summary>
-public sealed class ExportJob : ITenantOwned, IBranchOwned
+public sealed class ExportJob : Common.ITenantOwned, Common.IBranchOwned
 {
     public string Id { get; set; } = "";
 
