@@ -30,6 +30,8 @@ public sealed class Saga : TenantEntity
 
     public string ExternalPath { get; set; } = "/fulfillments";
 
+    // Stored as the jsonb column through StepsJson; never an entity of its own.
+    [System.ComponentModel.DataAnnotations.Schema.NotMapped]
     public List<SagaStep> Steps { get; set; } = [];
 
     /// <summary>The steps as stored (jsonb): the saga is always saved whole, so a plain JSON column is the simplest true record.</summary>
