@@ -42,6 +42,13 @@ public sealed class EnvelopeExceptionHandler(ErrorWriter writer, IOptions<Databa
                 await writer.WriteAsync(context, 409, ErrorCodes.Conflict, "A concurrent update got in the way; retry the request");
                 return true;
 
+            case Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException:
+                // The row's version changed (or the row went) between our read and our write: another request won.
+                logger.LogWarning("Optimistic concurrency conflict for request {RequestId}", context.TraceIdentifier);
+                context.Response.Headers.RetryAfter = "1";
+                await writer.WriteAsync(context, 409, ErrorCodes.Conflict, "The resource was changed by another request; read it again and retry");
+                return true;
+
             case InvalidDataException:
                 // A compressed request body that does not decompress.
                 await writer.WriteAsync(context, 400, ErrorCodes.BadRequest, "The request body could not be decompressed");

@@ -11,10 +11,20 @@ namespace Smackdab.Inventory.Tests.Integration.Fuzz;
 /// </summary>
 public static class ResponseRules
 {
+    private static readonly string[] UpstreamFailureCodes = ["INTEGRATION_ERROR", "CIRCUIT_BREAKER_OPEN"];
+
     public static string? Check(FuzzRequest request, HttpResponseMessage response, byte[] body)
     {
         var status = (int)response.StatusCode;
         var template = request.Operation.PathTemplate;
+        // An integration's external system is unreachable from the test (no such host): 502/503 naming that
+        // upstream failure in the envelope is the right answer there, never a bug of ours. Anything else 5xx is.
+        if (status is 502 or 503 && template.StartsWith("/v1/integrations/", StringComparison.Ordinal)
+            && UpstreamFailureCodes.Any(code => System.Text.Encoding.UTF8.GetString(body).Contains($"\"code\":\"{code}\"", StringComparison.Ordinal)))
+        {
+            return ErrorEnvelope(response, body);
+        }
+
         if (status >= 500)
         {
             return $"{status} server error";

@@ -148,9 +148,10 @@ public sealed class WebhookRetryTests(ManualClockFixture host, ITestOutputHelper
         var first = await subscriber.EnqueueAsync(orderingKey: "prod_ordered");
         var second = await subscriber.EnqueueAsync(orderingKey: "prod_ordered");
         var third = await subscriber.EnqueueAsync(orderingKey: "prod_ordered");
-        var unrelated = await subscriber.EnqueueAsync(orderingKey: "prod_unrelated");
 
+        // The unrelated one is queued after the first has taken the scripted 500, so the 500 cannot go to it instead.
         var failed = await subscriber.WaitForDeliveryAsync(first, d => Attempts(d, 1));
+        var unrelated = await subscriber.EnqueueAsync(orderingKey: "prod_unrelated");
         await subscriber.WaitForDeliveryAsync(unrelated, d => Status(d, "delivered"));
         await Task.Delay(300);
         // The later deliveries about the same product wait behind the failed one; the unrelated one does not.
