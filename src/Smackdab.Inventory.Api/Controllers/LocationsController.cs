@@ -1,12 +1,14 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Smackdab.Inventory.Api.Caching;
 using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Http;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Api.Validation;
 using Smackdab.Inventory.Api.Versioning;
 using Smackdab.Inventory.Domain.Common;
+using Smackdab.Inventory.Domain.Features.Caching;
 using Smackdab.Inventory.Domain.Features.Locations;
 using Smackdab.Inventory.Domain.Features.Products;
 
@@ -15,6 +17,7 @@ namespace Smackdab.Inventory.Api.Controllers;
 [Tags("Locations")]
 public sealed class LocationsController(
     LocationService locations,
+    ReadCache cache,
     ListQueryParser lists,
     Representation representation,
     RequestValidator validator,
@@ -33,7 +36,9 @@ public sealed class LocationsController(
     [ProducesResponseType<SuccessEnvelope<List<LocationResponse>>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> List(CancellationToken ct)
     {
-        var page = await locations.ListAsync(lists.Parse(Request.Query, Filters), ct);
+        var request = lists.Parse(Request.Query, Filters);
+        var page = await cache.GetOrReadAsync(
+            "locations", CachedData.Locations, ReadCache.RequestKey(Request), token => locations.ListAsync(request, token), ct);
         return List(page, representation.SelectFields(Request.Query, page.Items, []));
     }
 
@@ -44,7 +49,8 @@ public sealed class LocationsController(
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
     public async Task<IActionResult> Get(string id, CancellationToken ct)
     {
-        var location = await locations.GetAsync(id, ct);
+        var location = await cache.GetOrReadAsync(
+            "locations", CachedData.Locations, ReadCache.RequestKey(Request), token => locations.GetAsync(id, token), ct);
         return NotModifiedIfMatches(location.Version)
             ?? Envelope(representation.SelectFields(Request.Query, location, []), "Location retrieved successfully");
     }

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Smackdab.Inventory.Api.Caching;
 using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Http;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Api.Validation;
 using Smackdab.Inventory.Domain.Common;
+using Smackdab.Inventory.Domain.Features.Caching;
 using Smackdab.Inventory.Domain.Features.Products;
 
 namespace Smackdab.Inventory.Api.Controllers;
@@ -14,6 +16,7 @@ namespace Smackdab.Inventory.Api.Controllers;
 [Tags("Products")]
 public sealed class ProductsController(
     ProductService products,
+    ReadCache cache,
     ListQueryParser lists,
     Representation representation,
     RequestValidator validator,
@@ -31,7 +34,9 @@ public sealed class ProductsController(
     public async Task<IActionResult> List(CancellationToken ct)
     {
         var include = Representation.ParseInclude(Request.Query, ProductService.Includes);
-        var page = await products.ListAsync(lists.Parse(Request.Query, Filters), include, ct);
+        var request = lists.Parse(Request.Query, Filters);
+        var page = await cache.GetOrReadAsync(
+            "products", Shows(include), ReadCache.RequestKey(Request), token => products.ListAsync(request, include, token), ct);
         return List(page, representation.SelectFields(Request.Query, page.Items, include));
     }
 
@@ -43,7 +48,8 @@ public sealed class ProductsController(
     public async Task<IActionResult> Get(string id, CancellationToken ct)
     {
         var include = Representation.ParseInclude(Request.Query, ProductService.Includes);
-        var product = await products.GetAsync(id, include, ct);
+        var product = await cache.GetOrReadAsync(
+            "products", Shows(include), ReadCache.RequestKey(Request), token => products.GetAsync(id, include, token), ct);
         return NotModifiedIfMatches(product.Version)
             ?? Envelope(representation.SelectFields(Request.Query, product, include), "Product retrieved successfully");
     }
@@ -96,4 +102,7 @@ public sealed class ProductsController(
     [ProducesResponseType<SuccessEnvelope<DeletedResponse>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Delete(string id, CancellationToken ct) =>
         Envelope(await products.DeleteAsync(id, ETags.IfMatchVersion(Request), ct), "Product deleted successfully", toast: true);
+
+    // Stock and pricing (include=inventory,pricing) come from balances at visible locations.
+    private static CachedData Shows(IReadOnlyCollection<string> include) => include.Count == 0 ? CachedData.Products : CachedData.All;
 }

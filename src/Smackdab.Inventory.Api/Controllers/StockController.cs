@@ -1,15 +1,21 @@
 using Microsoft.AspNetCore.Mvc;
+using Smackdab.Inventory.Api.Caching;
 using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Http;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Domain.Common;
 using Smackdab.Inventory.Domain.Features.Balances;
+using Smackdab.Inventory.Domain.Features.Caching;
+using Smackdab.Inventory.Domain.Paging;
 
 namespace Smackdab.Inventory.Api.Controllers;
 
 [Tags("Stock")]
-public sealed class StockController(InventoryReadService stock, AuditService audit, ListQueryParser lists) : ApiControllerBase
+public sealed class StockController(InventoryReadService stock, AuditService audit, ReadCache cache, ListQueryParser lists) : ApiControllerBase
 {
+    // Stock rows show product and location names as well as quantities.
+    private const string CacheName = "inventory";
+
     /// <summary>A product's stock per location, with totals in meta.totals.</summary>
     /// <remarks>Filter <c>location_group</c>; sort <c>location_id</c> (default), <c>location_name</c>, <c>updated_at</c>.</remarks>
     [HttpGet("v1/products/{id}/inventory")]
@@ -17,7 +23,9 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     [ProducesResponseType<SuccessEnvelope<List<StockRow>>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> ProductInventory(string id, CancellationToken ct)
     {
-        var (page, totals) = await stock.ForProductAsync(id, lists.Parse(Request.Query, ["location_group"]), ct);
+        var request = lists.Parse(Request.Query, ["location_group"]);
+        var (page, totals) = await cache.GetOrReadAsync(
+            CacheName, CachedData.All, ReadCache.RequestKey(Request), async token => StockPage.Of(await stock.ForProductAsync(id, request, token)), ct);
         return List(page, extraMeta: new Dictionary<string, object?> { ["totals"] = totals });
     }
 
@@ -29,7 +37,8 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     [ProducesResponseType<SuccessEnvelope<StockRow>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Balance(string id, string locationId, CancellationToken ct)
     {
-        var balance = await stock.BalanceAsync(id, locationId, ct);
+        var balance = await cache.GetOrReadAsync(
+            CacheName, CachedData.All, ReadCache.RequestKey(Request), token => stock.BalanceAsync(id, locationId, token), ct);
         return NotModifiedIfMatches(balance.Version) ?? Envelope(balance, "Balance retrieved successfully");
     }
 
@@ -41,7 +50,9 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     [ProducesResponseType<SuccessEnvelope<List<StockRow>>>(StatusCodes.Status200OK)]
     public async Task<IActionResult> LocationInventory(string id, CancellationToken ct)
     {
-        var (page, totals) = await stock.ForLocationAsync(id, lists.Parse(Request.Query, ["product_id"]), ct);
+        var request = lists.Parse(Request.Query, ["product_id"]);
+        var (page, totals) = await cache.GetOrReadAsync(
+            CacheName, CachedData.All, ReadCache.RequestKey(Request), async token => StockPage.Of(await stock.ForLocationAsync(id, request, token)), ct);
         return List(page, extraMeta: new Dictionary<string, object?> { ["totals"] = totals });
     }
 
@@ -50,8 +61,11 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     [HttpGet("v1/inventory/summary")]
     [RequireScope(Scopes.ReportsRead)]
     [ProducesResponseType<SuccessEnvelope<List<ProductSummary>>>(StatusCodes.Status200OK)]
-    public async Task<IActionResult> Summary(CancellationToken ct) =>
-        List(await stock.SummaryAsync(lists.Parse(Request.Query, ["product_id", "category"]), ct));
+    public async Task<IActionResult> Summary(CancellationToken ct)
+    {
+        var request = lists.Parse(Request.Query, ["product_id", "category"]);
+        return List(await cache.GetOrReadAsync(CacheName, CachedData.All, ReadCache.RequestKey(Request), token => stock.SummaryAsync(request, token), ct));
+    }
 
     /// <summary>Recompute balances from the ledger and report every mismatch.</summary>
     /// <remarks>on_hand must equal the sum of the ledger; allocated must equal open allocations plus prepared holds.
@@ -64,4 +78,10 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
         var report = await audit.RunAsync(productId, ct);
         return Envelope(report, report.Consistent ? "No mismatches" : $"{report.Mismatches.Count} mismatches found");
     }
+}
+
+/// <summary>A stock page and its totals, as cached (a tuple would not survive the JSON of the second-level cache).</summary>
+public sealed record StockPage(PagedResult<StockRow> Page, StockTotals Totals)
+{
+    public static StockPage Of((PagedResult<StockRow> Page, StockTotals Totals) read) => new(read.Page, read.Totals);
 }

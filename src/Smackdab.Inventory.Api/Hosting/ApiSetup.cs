@@ -8,6 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Serilog;
 using Serilog.Events;
 using Smackdab.Inventory.Api.Auth;
+using Smackdab.Inventory.Api.Caching;
 using Smackdab.Inventory.Api.Errors;
 using Smackdab.Inventory.Api.Http;
 using Smackdab.Inventory.Api.Idempotency;
@@ -82,7 +83,9 @@ public static class ApiSetup
             configuration.GetConnectionString("Postgres")
                 ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set. Run scripts/run.sh, which starts a local PostgreSQL, or set ConnectionStrings__Postgres."),
             database);
-        services.AddDbContext<InventoryDbContext>(options => options.UseInventoryPostgres(connectionString, database.CommandTimeoutSeconds));
+        services.AddDbContext<InventoryDbContext>((sp, options) => options.UseInventoryPostgres(connectionString, database.CommandTimeoutSeconds)
+            .AddInterceptors(sp.GetRequiredService<CommittedChangesInterceptor>()));
+        services.AddInventoryReadCache(configuration);
         services.AddSingleton(new DatabaseConnectionString(connectionString));
         services.AddOptions<ApiKeyCacheOptions>().Bind(configuration.GetSection(ApiKeyCacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ApiKeyCache>();

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
+using Smackdab.Inventory.Api.Caching;
 
 namespace Smackdab.Inventory.Api.Security;
 
@@ -29,11 +29,7 @@ public sealed record VerifiedApiKey(string Id, string OrganizationId, string? Br
 /// </summary>
 public sealed class ApiKeyCache(IOptions<ApiKeyCacheOptions> options, TimeProvider clock)
 {
-    public static readonly Meter Meter = new("Smackdab.Inventory.Cache");
-
-    private static readonly Counter<long> Lookups = Meter.CreateCounter<long>("smackdab.cache.lookups", description: "Cache lookups by cache and result (hit or miss)");
-
-    private static readonly KeyValuePair<string, object?> CacheTag = new("cache", "api_keys");
+    private const string CacheName = "api_keys";
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _awaitedRevocations = new(StringComparer.Ordinal);
@@ -63,12 +59,12 @@ public sealed class ApiKeyCache(IOptions<ApiKeyCacheOptions> options, TimeProvid
         if (_entries.TryGetValue(secretHash, out var entry) && entry.ExpiresAt > clock.GetUtcNow())
         {
             Interlocked.Increment(ref _hits);
-            Lookups.Add(1, CacheTag, new("result", "hit"));
+            CacheMetrics.Hit(CacheName);
             return entry.Key;
         }
 
         Interlocked.Increment(ref _misses);
-        Lookups.Add(1, CacheTag, new("result", "miss"));
+        CacheMetrics.Miss(CacheName);
         return null;
     }
 

@@ -7,6 +7,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Smackdab.Inventory.Domain.Common;
 using Smackdab.Inventory.Domain.Data;
+using Smackdab.Inventory.Domain.Features.Caching;
 using Smackdab.Inventory.Domain.Features.Locations;
 using Smackdab.Inventory.Domain.Features.Products;
 
@@ -28,7 +29,13 @@ public sealed class EventOutbox
     /// <summary>LISTEN channel; each notification's payload is <c>{organization_id}:{last sequence written}</c>.</summary>
     public const string NotificationChannel = "inventory_events";
 
+    /// <summary>LISTEN channel of the read caches; payload <c>{organization_id}:{last sequence written}:{tags}</c> (see <see cref="CachedDataTags"/>).</summary>
+    public const string CacheChannel = "inventory_cache";
+
     private readonly List<EventDraft> _appended = [];
+
+    // What the open transaction has written, for the caches once it commits (see CommittedChangesInterceptor).
+    private readonly List<CommittedChange> _written = [];
 
     /// <summary>
     /// Adds an event that the change tracker cannot see (for example, one about a change made with SQL). It is written by the
@@ -47,6 +54,19 @@ public sealed class EventOutbox
     }
 
     internal bool HasAppended => _appended.Count > 0;
+
+    /// <summary>The changes written since the transaction began; clears the list.</summary>
+    internal List<CommittedChange> TakeWritten()
+    {
+        if (_written.Count == 0)
+        {
+            return [];
+        }
+
+        var written = _written.ToList();
+        _written.Clear();
+        return written;
+    }
 
     /// <summary>The events of the pending changes, in the order they are to be numbered. Clears the appended list.</summary>
     internal List<EventDraft> Collect(ChangeTracker tracker)
@@ -68,7 +88,9 @@ public sealed class EventOutbox
         await EnrichAsync(db, drafts, ct);
         foreach (var group in drafts.GroupBy(d => d.OrganizationId))
         {
-            await InsertAsync(db, group.Key, group.ToList(), now, ct);
+            var changed = group.Aggregate(CachedData.None, (data, d) => data | CachedDataTags.ChangedBy(d.ResourceType));
+            var sequence = await InsertAsync(db, group.Key, group.ToList(), changed, now, ct);
+            db.Outbox._written.Add(new CommittedChange(group.Key, sequence, changed));
         }
     }
 
@@ -140,11 +162,16 @@ public sealed class EventOutbox
         }
     }
 
-    private static async Task InsertAsync(InventoryDbContext db, string organizationId, List<EventDraft> drafts, DateTime now, CancellationToken ct)
+    /// <returns>The highest sequence number written.</returns>
+    private static async Task<long> InsertAsync(
+        InventoryDbContext db, string organizationId, List<EventDraft> drafts, CachedData changed, DateTime now, CancellationToken ct)
     {
         // One statement: take n numbers from the organization's counter (locking its row until commit), insert the events
-        // numbered in list order, and queue the notification that PostgreSQL delivers on commit.
-        await db.Database.ExecuteSqlRawAsync(
+        // numbered in list order, and queue the notifications that PostgreSQL delivers on commit (change feed and caches).
+        var connection = db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        command.CommandText =
             """
             WITH counter AS (
                 INSERT INTO event_sequences AS s (organization_id, last_sequence, pruned_through)
@@ -162,26 +189,34 @@ public sealed class EventOutbox
                          WITH ORDINALITY AS t(event_id, event_type, branch_id, resource_type, resource_id, product_id, location_id,
                                               product_category, location_type, data, n)
                 RETURNING sequence
+            ), last AS (
+                SELECT max(sequence) AS sequence FROM inserted
             )
-            SELECT pg_notify(@channel, @org || ':' || max(sequence)::text) FROM inserted
-            """,
-            [
-                new NpgsqlParameter("org", NpgsqlDbType.Text) { Value = organizationId },
-                new NpgsqlParameter("count", NpgsqlDbType.Bigint) { Value = (long)drafts.Count },
-                new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now },
-                new NpgsqlParameter("channel", NpgsqlDbType.Text) { Value = NotificationChannel },
-                TextArray("event_ids", drafts.Select(_ => PublicId.New(PublicId.Event))),
-                TextArray("event_types", drafts.Select(d => d.EventType)),
-                TextArray("branch_ids", drafts.Select(d => d.BranchId)),
-                TextArray("resource_types", drafts.Select(d => d.ResourceType)),
-                TextArray("resource_ids", drafts.Select(d => d.ResourceId)),
-                TextArray("product_ids", drafts.Select(d => d.ProductId)),
-                TextArray("location_ids", drafts.Select(d => d.LocationId)),
-                TextArray("product_categories", drafts.Select(d => d.ProductCategory)),
-                TextArray("location_types", drafts.Select(d => d.LocationType)),
-                TextArray("data", drafts.Select(d => Normalize(d.Data)!.ToJsonString())),
-            ],
-            ct);
+            SELECT last.sequence,
+                   pg_notify(@channel, @org || ':' || last.sequence::text),
+                   pg_notify(@cache_channel, @org || ':' || last.sequence::text || ':' || @tags)
+            FROM last
+            """;
+        command.Parameters.AddRange(new object[]
+        {
+            new NpgsqlParameter("org", NpgsqlDbType.Text) { Value = organizationId },
+            new NpgsqlParameter("count", NpgsqlDbType.Bigint) { Value = (long)drafts.Count },
+            new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now },
+            new NpgsqlParameter("channel", NpgsqlDbType.Text) { Value = NotificationChannel },
+            new NpgsqlParameter("cache_channel", NpgsqlDbType.Text) { Value = CacheChannel },
+            new NpgsqlParameter("tags", NpgsqlDbType.Text) { Value = CachedDataTags.Format(changed) },
+            TextArray("event_ids", drafts.Select(_ => PublicId.New(PublicId.Event))),
+            TextArray("event_types", drafts.Select(d => d.EventType)),
+            TextArray("branch_ids", drafts.Select(d => d.BranchId)),
+            TextArray("resource_types", drafts.Select(d => d.ResourceType)),
+            TextArray("resource_ids", drafts.Select(d => d.ResourceId)),
+            TextArray("product_ids", drafts.Select(d => d.ProductId)),
+            TextArray("location_ids", drafts.Select(d => d.LocationId)),
+            TextArray("product_categories", drafts.Select(d => d.ProductCategory)),
+            TextArray("location_types", drafts.Select(d => d.LocationType)),
+            TextArray("data", drafts.Select(d => Normalize(d.Data)!.ToJsonString())),
+        });
+        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>A copy with decimals written without the trailing zeros of the database scale (25.5000 → 25.5), as the API writes them.</summary>

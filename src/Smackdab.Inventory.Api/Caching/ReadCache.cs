@@ -1,0 +1,105 @@
+using System.ComponentModel;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using Smackdab.Inventory.Domain.Features.Caching;
+using Smackdab.Inventory.Domain.Tenancy;
+
+namespace Smackdab.Inventory.Api.Caching;
+
+/// <summary>
+/// Cached reads of the product catalog, locations and stock, through <see cref="HybridCache"/> (this process's memory,
+/// then Redis when configured). Keys hold the organization, the branch when the caller is branch-isolated (the only tenant
+/// state the query filters read), the versions of the data the read shows (<see cref="CacheGenerations"/>) and the
+/// request; so one tenant's entry can never answer another, and a committed write moves every key that could show it.
+/// </summary>
+public sealed class ReadCache(
+    HybridCache cache, CacheGenerations generations, TenantContext tenant, IOptions<CacheOptions> options, ReadCacheStatistics statistics)
+{
+    /// <summary>
+    /// Answers <paramref name="read"/> from the cache, or runs it and keeps the answer. <paramref name="name"/> names the
+    /// cache in metrics; <paramref name="shows"/> lists every kind of data the answer shows; <paramref name="request"/>
+    /// identifies the request within the tenant (path and query). Exceptions (404, 400) are not cached.
+    /// </summary>
+    public async Task<T> GetOrReadAsync<T>(string name, CachedData shows, string request, Func<CancellationToken, Task<T>> read, CancellationToken ct)
+        where T : class
+    {
+        var organizationId = tenant.OrganizationId;
+        var version = organizationId is null ? null : await generations.VersionAsync(organizationId, shows, ct);
+        if (version is null)
+        {
+            CacheMetrics.Bypass(name);
+            statistics.CountBypass();
+            return await read(ct);
+        }
+
+        var scope = tenant.BranchIsolated ? "b=" + tenant.BranchId : "org";
+        var key = string.Concat(organizationId, "|", scope, "|", version, "|", request);
+        var ttl = options.Value.TimeToLive(shows);
+        var entryOptions = new HybridCacheEntryOptions
+        {
+            Expiration = ttl,
+            LocalCacheExpiration = ttl < TimeSpan.FromSeconds(options.Value.LocalMaxSeconds) ? ttl : TimeSpan.FromSeconds(options.Value.LocalMaxSeconds),
+        };
+
+        var state = new ReadState<T>(read);
+        var entry = await cache.GetOrCreateAsync(
+            key,
+            state,
+            static async (s, token) =>
+            {
+                s.Ran = true;
+                return new Cached<T>(await s.Read(token));
+            },
+            entryOptions,
+            cancellationToken: ct);
+        if (state.Ran)
+        {
+            CacheMetrics.Miss(name);
+            statistics.CountMiss();
+        }
+        else
+        {
+            CacheMetrics.Hit(name);
+            statistics.CountHit();
+        }
+
+        return entry.Value;
+    }
+
+    /// <summary>The request part of a key: path and query string, as sent.</summary>
+    public static string RequestKey(HttpRequest request) => string.Concat(request.Path.Value, request.QueryString.Value);
+
+    private sealed class ReadState<T>(Func<CancellationToken, Task<T>> read)
+    {
+        public Func<CancellationToken, Task<T>> Read { get; } = read;
+
+        public bool Ran { get; set; }
+    }
+}
+
+/// <summary>
+/// A cached answer. Immutable (sealed, [ImmutableObject(true)]): HybridCache hands out the kept instance from memory
+/// instead of deserializing a copy on every hit; callers never modify what a read service returns.
+/// </summary>
+[ImmutableObject(true)]
+public sealed record Cached<T>(T Value);
+
+/// <summary>This instance's read cache counts (tests and diagnostics; metrics go through <see cref="CacheMetrics"/>).</summary>
+public sealed class ReadCacheStatistics
+{
+    private long _hits;
+    private long _misses;
+    private long _bypasses;
+
+    public long Hits => Interlocked.Read(ref _hits);
+
+    public long Misses => Interlocked.Read(ref _misses);
+
+    public long Bypasses => Interlocked.Read(ref _bypasses);
+
+    internal void CountHit() => Interlocked.Increment(ref _hits);
+
+    internal void CountMiss() => Interlocked.Increment(ref _misses);
+
+    internal void CountBypass() => Interlocked.Increment(ref _bypasses);
+}
