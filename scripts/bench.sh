@@ -67,6 +67,10 @@ smk_log "building (Release)"
 dotnet build Smackdab.Inventory.sln -c Release -v quiet -nologo >/dev/null
 BENCH_TOOL=(dotnet bench/Smackdab.Inventory.Bench/bin/Release/net10.0/Smackdab.Inventory.Bench.dll)
 KEY="sk_bench_$(head -c 256 /dev/urandom | LC_ALL=C tr -dc 'a-z0-9' | head -c 24)"
+# Keys the API requires outside Development (scripts/run.sh keeps its own in .data/); the bench database is throwaway, so
+# fresh ones per run do, unless the environment sets them.
+CREDENTIAL_KEY="${Integrations__CredentialKey:-$(head -c 32 /dev/urandom | base64 | tr -d '\n')}"
+KEY_ENCRYPTION_KEY="${Jwt__KeyEncryptionKey:-$(head -c 32 /dev/urandom | base64 | tr -d '\n')}"
 CONN="Host=127.0.0.1;Port=$SMK_PG_PORT;Database=$DB;Username=postgres;Application Name=$APP"
 
 # start_api PORT LOG [DLL]: one API process. Background loops are slowed so that their polling stays out of the statement
@@ -76,6 +80,7 @@ start_api() {
     local port="$1" log="$2" dll="${3:-src/Smackdab.Inventory.Api/bin/Release/net10.0/Smackdab.Inventory.Api.dll}"
     ConnectionStrings__Postgres="$CONN" ASPNETCORE_URLS="http://127.0.0.1:$port" \
     Seed__Demo=true SMACKDAB_DEMO_API_KEY="$KEY" RateLimiting__Enabled=false \
+    Integrations__CredentialKey="$CREDENTIAL_KEY" Jwt__KeyEncryptionKey="$KEY_ENCRYPTION_KEY" \
     Ledger__HoldExpiryIntervalSeconds=3600 Idempotency__CleanupIntervalSeconds=3600 Jwt__KeyRotationCheckSeconds=3600 \
     Exports__PollIntervalSeconds=3600 Events__PruneIntervalSeconds=3600 \
         dotnet "$dll" >"$log" 2>&1 &
@@ -108,14 +113,16 @@ if [ -n "$COMPARE" ]; then
 fi
 
 # capture TAG [URL] [SUFFIX]: log every statement while one request of the scenario runs; write TAG$SUFFIX.sql/.vars.
+# Reads send Cache-Control: no-cache, so that the capture is what a cache miss sends (a hit sends nothing); pgbench then
+# replays the uncached statements, and the ratio shows what the read cache gains.
 capture() {
     local tag="$1" URL="${2:-$URL}" suffix="${3:-}" offset unique=()
     offset=$(stat -c %s "$SMK_PG_LOG")
     psql_admin -d postgres -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
     sleep 0.5
     case "$tag" in
-        products) curl -fs -o /dev/null -H "X-API-Key: $KEY" -H "X-Organization-ID: org_demo" "$URL/v1/products?pageSize=25" ;;
-        inventory) curl -fs -o /dev/null -H "X-API-Key: $KEY" -H "X-Organization-ID: org_demo" "$URL/v1/products/prod_bench_00042/inventory" ;;
+        products) curl -fs -o /dev/null -H "X-API-Key: $KEY" -H "X-Organization-ID: org_demo" -H "Cache-Control: no-cache" "$URL/v1/products?pageSize=25" ;;
+        inventory) curl -fs -o /dev/null -H "X-API-Key: $KEY" -H "X-Organization-ID: org_demo" -H "Cache-Control: no-cache" "$URL/v1/products/prod_bench_00042/inventory" ;;
         receipt | shipment)
             local idem="capture-$tag-$RANDOM$RANDOM" product=prod_bench_00042
             [ "$tag" = shipment ] && product=prod_bench_00001

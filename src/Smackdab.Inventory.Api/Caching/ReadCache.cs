@@ -16,6 +16,23 @@ public sealed class ReadCache(
     HybridCache cache, CacheGenerations generations, TenantContext tenant, IOptions<CacheOptions> options, ReadCacheStatistics statistics)
 {
     /// <summary>
+    /// <see cref="GetOrReadAsync{T}(string, CachedData, string, Func{CancellationToken, Task{T}}, CancellationToken)"/> keyed by
+    /// the request's path and query. A request with <c>Cache-Control: no-cache</c> is answered from the database.
+    /// </summary>
+    public Task<T> GetOrReadAsync<T>(string name, CachedData shows, HttpRequest request, Func<CancellationToken, Task<T>> read, CancellationToken ct)
+        where T : class
+    {
+        if (request.Headers.CacheControl.Any(v => v is not null && v.Contains("no-cache", StringComparison.OrdinalIgnoreCase)))
+        {
+            CacheMetrics.Bypass(name);
+            statistics.CountBypass();
+            return read(ct);
+        }
+
+        return GetOrReadAsync(name, shows, string.Concat(request.Path.Value, request.QueryString.Value), read, ct);
+    }
+
+    /// <summary>
     /// Answers <paramref name="read"/> from the cache, or runs it and keeps the answer. <paramref name="name"/> names the
     /// cache in metrics; <paramref name="shows"/> lists every kind of data the answer shows; <paramref name="request"/>
     /// identifies the request within the tenant (path and query). Exceptions (404, 400) are not cached.
@@ -65,9 +82,6 @@ public sealed class ReadCache(
 
         return entry.Value;
     }
-
-    /// <summary>The request part of a key: path and query string, as sent.</summary>
-    public static string RequestKey(HttpRequest request) => string.Concat(request.Path.Value, request.QueryString.Value);
 
     private sealed class ReadState<T>(Func<CancellationToken, Task<T>> read)
     {

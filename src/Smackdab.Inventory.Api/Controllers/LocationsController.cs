@@ -38,7 +38,7 @@ public sealed class LocationsController(
     {
         var request = lists.Parse(Request.Query, Filters);
         var page = await cache.GetOrReadAsync(
-            "locations", CachedData.Locations, ReadCache.RequestKey(Request), token => locations.ListAsync(request, token), ct);
+            "locations", CachedData.Locations, Request, token => locations.ListAsync(request, token), ct);
         return List(page, representation.SelectFields(Request.Query, page.Items, []));
     }
 
@@ -50,7 +50,7 @@ public sealed class LocationsController(
     public async Task<IActionResult> Get(string id, CancellationToken ct)
     {
         var location = await cache.GetOrReadAsync(
-            "locations", CachedData.Locations, ReadCache.RequestKey(Request), token => locations.GetAsync(id, token), ct);
+            "locations", CachedData.Locations, Request, token => locations.GetAsync(id, token), ct);
         return NotModifiedIfMatches(location.Version)
             ?? Envelope(representation.SelectFields(Request.Query, location, []), "Location retrieved successfully");
     }

@@ -36,7 +36,7 @@ public sealed class ProductsController(
         var include = Representation.ParseInclude(Request.Query, ProductService.Includes);
         var request = lists.Parse(Request.Query, Filters);
         var page = await cache.GetOrReadAsync(
-            "products", Shows(include), ReadCache.RequestKey(Request), token => products.ListAsync(request, include, token), ct);
+            "products", Shows(include), Request, token => products.ListAsync(request, include, token), ct);
         return List(page, representation.SelectFields(Request.Query, page.Items, include));
     }
 
@@ -49,7 +49,7 @@ public sealed class ProductsController(
     {
         var include = Representation.ParseInclude(Request.Query, ProductService.Includes);
         var product = await cache.GetOrReadAsync(
-            "products", Shows(include), ReadCache.RequestKey(Request), token => products.GetAsync(id, include, token), ct);
+            "products", Shows(include), Request, token => products.GetAsync(id, include, token), ct);
         return NotModifiedIfMatches(product.Version)
             ?? Envelope(representation.SelectFields(Request.Query, product, include), "Product retrieved successfully");
     }

@@ -25,7 +25,7 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     {
         var request = lists.Parse(Request.Query, ["location_group"]);
         var (page, totals) = await cache.GetOrReadAsync(
-            CacheName, CachedData.All, ReadCache.RequestKey(Request), async token => StockPage.Of(await stock.ForProductAsync(id, request, token)), ct);
+            CacheName, CachedData.All, Request, async token => StockPage.Of(await stock.ForProductAsync(id, request, token)), ct);
         return List(page, extraMeta: new Dictionary<string, object?> { ["totals"] = totals });
     }
 
@@ -38,7 +38,7 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     public async Task<IActionResult> Balance(string id, string locationId, CancellationToken ct)
     {
         var balance = await cache.GetOrReadAsync(
-            CacheName, CachedData.All, ReadCache.RequestKey(Request), token => stock.BalanceAsync(id, locationId, token), ct);
+            CacheName, CachedData.All, Request, token => stock.BalanceAsync(id, locationId, token), ct);
         return NotModifiedIfMatches(balance.Version) ?? Envelope(balance, "Balance retrieved successfully");
     }
 
@@ -52,7 +52,7 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     {
         var request = lists.Parse(Request.Query, ["product_id"]);
         var (page, totals) = await cache.GetOrReadAsync(
-            CacheName, CachedData.All, ReadCache.RequestKey(Request), async token => StockPage.Of(await stock.ForLocationAsync(id, request, token)), ct);
+            CacheName, CachedData.All, Request, async token => StockPage.Of(await stock.ForLocationAsync(id, request, token)), ct);
         return List(page, extraMeta: new Dictionary<string, object?> { ["totals"] = totals });
     }
 
@@ -64,7 +64,7 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     public async Task<IActionResult> Summary(CancellationToken ct)
     {
         var request = lists.Parse(Request.Query, ["product_id", "category"]);
-        return List(await cache.GetOrReadAsync(CacheName, CachedData.All, ReadCache.RequestKey(Request), token => stock.SummaryAsync(request, token), ct));
+        return List(await cache.GetOrReadAsync(CacheName, CachedData.All, Request, token => stock.SummaryAsync(request, token), ct));
     }
 
     /// <summary>Recompute balances from the ledger and report every mismatch.</summary>
