@@ -158,6 +158,24 @@ public sealed class ReadCacheTests
         Assert.Equal(5, await OnHandAsync(one.Client, productOfOne, northLocation));
     }
 
+    [Fact]
+    public async Task A_read_with_cache_control_no_cache_is_answered_from_the_database()
+    {
+        var api = await SharedApi.GetAsync();
+        await WaitForSubscriptionsAsync(api);
+        var statistics = api.Services.GetRequiredService<ReadCacheStatistics>();
+        var kit = new StockKit(api, await Tenant.CreateAsync(api));
+        var product = await kit.ProductAsync();
+        await ReadTwiceAsync(kit.Client, statistics, $"/v1/products/{product}");
+
+        var bypasses = statistics.Bypasses;
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/products/{product}");
+        request.Headers.CacheControl = new System.Net.Http.Headers.CacheControlHeaderValue { NoCache = true };
+        using var response = await kit.Client.SendAsync(request);
+        Assert.Equal(product, (await Envelopes.SuccessAsync(response)).GetProperty("id").GetString());
+        Assert.True(statistics.Bypasses > bypasses, "the no-cache read should have gone to the database");
+    }
+
     private static IServiceScope ReaderScope(ApiFactory api, Tenant tenant)
     {
         var scope = api.Services.CreateScope();
