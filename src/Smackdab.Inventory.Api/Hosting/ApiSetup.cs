@@ -75,6 +75,7 @@ public static class ApiSetup
         services.AddOptions<Domain.Features.Sync.Imports.ImportOptions>().Bind(configuration.GetSection(Domain.Features.Sync.Imports.ImportOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<ImportWorker>();
+        ImportSourceFetcher.AddImportSourceClient(services);
         services.AddHostedService<ErpScheduleWorker>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 

@@ -49,6 +49,8 @@ internal sealed class ImportJobConfiguration : IEntityTypeConfiguration<ImportJo
         builder.Property(j => j.Source).HasMaxLength(16);
         builder.Property(j => j.FileName).HasMaxLength(200);
         builder.Property(j => j.FileSha256).HasMaxLength(64);
+        builder.Property(j => j.DataUrl).HasMaxLength(2000);
+        builder.Property(j => j.SourceSystem).HasMaxLength(100);
         builder.Property(j => j.LeaseOwner).HasMaxLength(200);
         builder.Property(j => j.Error).HasMaxLength(2000);
         builder.HasOne<Organization>().WithMany().HasForeignKey(j => j.OrganizationId);

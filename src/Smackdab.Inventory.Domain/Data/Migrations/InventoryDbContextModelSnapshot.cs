@@ -2513,6 +2513,11 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("DataUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("data_url");
+
                     b.Property<string>("DuplicateHandling")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -2586,6 +2591,15 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("source");
+
+                    b.Property<byte[]>("SourceCredentials")
+                        .HasColumnType("bytea")
+                        .HasColumnName("source_credentials");
+
+                    b.Property<string>("SourceSystem")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source_system");
 
                     b.Property<string>("Status")
                         .IsRequired()

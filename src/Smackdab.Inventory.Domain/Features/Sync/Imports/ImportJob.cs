@@ -29,6 +29,16 @@ public sealed class ImportJob : Common.ITenantOwned, Common.IBranchOwned
     /// <summary>upload or erp (fetched from a data_url).</summary>
     public string Source { get; set; } = "upload";
 
+    /// <summary>ERP imports: the URL the worker fetches the file from (null for uploads).</summary>
+    public string? DataUrl { get; set; }
+
+    /// <summary>ERP imports: the caller's name for the system the data comes from (source_system).</summary>
+    public string? SourceSystem { get; set; }
+
+    /// <summary>ERP imports: the credential sent with the fetch, AES-GCM encrypted; erased once the file is fetched.</summary>
+    public byte[]? SourceCredentials { get; set; }
+
+    /// <summary>Null until the file is on disk (an ERP import before its fetch).</summary>
     public string? FileName { get; set; }
 
     public string? FileSha256 { get; set; }
@@ -147,6 +157,9 @@ public static class ImportFormats
     public const string Csv = "csv";
     public const string Json = "json";
 
+    /// <summary>ERP imports only: csv or json, decided by the fetched response's Content-Type.</summary>
+    public const string Auto = "auto";
+
     public static readonly IReadOnlyList<string> All = [Csv, Json];
 }
 
@@ -178,4 +191,5 @@ public static class ImportErrorTypes
     public const string InsufficientStock = "INSUFFICIENT_STOCK";
     public const string Rejected = "REJECTED";
     public const string MalformedFile = "MALFORMED_FILE";
+    public const string SourceUnavailable = "SOURCE_UNAVAILABLE";
 }

@@ -23,6 +23,25 @@ public sealed class ImportOptions
     [Range(1, 5000)]
     public int ChunkSize { get; set; } = 500;
 
+    /// <summary>ERP imports: the whole fetch of a data_url (connect, headers and body) must finish within this, per attempt.</summary>
+    [Range(1, 3600)]
+    public int UrlFetchTimeoutSeconds { get; set; } = 300;
+
+    [Range(1, 60)]
+    public int UrlConnectTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>ERP imports: a data_url whose body is larger than this (before or after content decoding) is refused.</summary>
+    [Range(1, 10L * 1024 * 1024 * 1024)]
+    public long UrlMaxBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>ERP imports: attempts at a fetch that failed transiently (connection error, timeout, 408, 429, 5xx).</summary>
+    [Range(1, 10)]
+    public int UrlFetchMaxAttempts { get; set; } = 3;
+
+    /// <summary>ERP imports: the delay before the second attempt; doubled for each later one.</summary>
+    [Range(0, 60000)]
+    public int UrlRetryDelayMilliseconds { get; set; } = 2000;
+
     public string ResolveDirectory() =>
         string.IsNullOrWhiteSpace(Directory) ? Path.Combine(Path.GetTempPath(), "smackdab-imports") : Directory;
 }

@@ -59,6 +59,16 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
                 return;
             }
 
+            if (job.FileName is null)
+            {
+                if (await FetchAsync(job, ct) is not { } fetched)
+                {
+                    return;
+                }
+
+                job = fetched;
+            }
+
             var path = Path.Combine(settings.ResolveDirectory(), job.FileName ?? throw new InvalidOperationException("Import without a file"));
             var mapping = await MappingAsync(job, ct);
             if (job.Status == ImportStatuses.Validating && !await ValidateAsync(job, path, mapping, ct))
@@ -92,6 +102,55 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
                     .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, clock.GetUtcNow().UtcDateTime.AddSeconds(5)), CancellationToken.None);
             }
         }
+    }
+
+    /// <summary>
+    /// Phase 0 of a URL import: the file is fetched (through <see cref="IImportSourceFetcher"/>) to the import directory and the
+    /// job records it; the credential is erased. Returns null when the job ended here (the source could not be fetched).
+    /// </summary>
+    private async Task<ImportJob?> FetchAsync(ImportJob job, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var directory = settings.ResolveDirectory();
+        Directory.CreateDirectory(directory);
+        var fileName = $"{job.Id}.download";
+        var path = Path.Combine(directory, fileName);
+        FetchedImportSource fetched;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var credentials = scope.ServiceProvider.GetRequiredService<Integrations.CredentialProtector>().Unprotect(job.SourceCredentials, job.Id);
+            var fetcher = scope.ServiceProvider.GetRequiredService<IImportSourceFetcher>();
+            var url = new Uri(job.DataUrl ?? throw new InvalidOperationException("Import without a file or a data_url"));
+            logger.LogInformation("Import {ImportId} fetching its file from {SourceHost}", job.Id, url.IdnHost);
+            try
+            {
+                fetched = await fetcher.FetchAsync(new ImportSourceRequest(url, credentials.ApiKeyHeader, credentials.ApiKey), path, ct);
+                if (fetched.Size == 0)
+                {
+                    throw new ImportSourceException("The source answered with an empty file");
+                }
+            }
+            catch (ImportSourceException e)
+            {
+                File.Delete(path);
+                await RecordErrorsAsync(job, [(0, "source", new ImportRowError(ImportErrorTypes.SourceUnavailable, e.Message, "data_url", null))], ct);
+                await FinishAsync(job, ImportStatuses.Failed, e.Message, ct);
+                return null;
+            }
+        }
+
+        var format = job.Format != ImportFormats.Auto ? job.Format
+            : fetched.MediaType is { } media && (media.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)) ? ImportFormats.Json
+            : ImportFormats.Csv;
+        await ProgressAsync(job.Id, s => s
+            .SetProperty(j => j.FileName, fileName)
+            .SetProperty(j => j.FileSize, fetched.Size)
+            .SetProperty(j => j.FileSha256, fetched.Sha256)
+            .SetProperty(j => j.Format, format)
+            .SetProperty(j => j.SourceCredentials, (byte[]?)null), ct);
+        logger.LogInformation("Import {ImportId} fetched {FileSize} bytes of {Format}", job.Id, fetched.Size, format);
+        await using var read = scopes.CreateAsyncScope();
+        return await read.ServiceProvider.GetRequiredService<InventoryDbContext>().ImportJobs.IgnoreQueryFilters().AsNoTracking().FirstAsync(j => j.Id == job.Id, ct);
     }
 
     /// <summary>Phase 1: every row checked, every error stored. Returns false when the job ends here.</summary>
@@ -445,6 +504,7 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
                 .SetProperty(j => j.SystemErrors, j => j.SystemErrors + (systemError ? 1 : 0))
                 .SetProperty(j => j.CompletedAt, now)
                 .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.SourceCredentials, (byte[]?)null)
                 .SetProperty(j => j.UpdatedAt, now), ct);
         logger.LogWarning("Import {ImportId} of organization {OrganizationId} ended {Status}: {Error}", job.Id, job.OrganizationId, status, error);
     }

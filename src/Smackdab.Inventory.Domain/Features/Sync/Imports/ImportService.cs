@@ -12,7 +12,7 @@ using Smackdab.Inventory.Domain.Tenancy;
 namespace Smackdab.Inventory.Domain.Features.Sync.Imports;
 
 /// <summary>Accepts import files, reads import jobs and their reports, and keeps column mappings; the work is done by <see cref="ImportRunner"/>.</summary>
-public sealed class ImportService(InventoryDbContext db, TenantContext tenant, TimeProvider clock, IOptions<ImportOptions> options)
+public sealed class ImportService(InventoryDbContext db, TenantContext tenant, TimeProvider clock, IOptions<ImportOptions> options, Integrations.CredentialProtector protector)
 {
     public const string Resource = "Import";
     public const string MappingResource = "Import mapping";
@@ -25,15 +25,7 @@ public sealed class ImportService(InventoryDbContext db, TenantContext tenant, T
     {
         var organizationId = tenant.RequireOrganization();
         var importType = request.ImportType ?? ImportTypes.Transactions;
-        if (request.MappingId is { } mappingId)
-        {
-            var mapping = await db.ImportMappings.AsNoTracking().FirstOrDefaultAsync(m => m.Id == mappingId, ct)
-                ?? throw new ValidationFailedException("mapping_id", $"Mapping {mappingId} not found");
-            if (mapping.ImportType != importType)
-            {
-                throw new ValidationFailedException("mapping_id", $"Mapping {mappingId} is for {mapping.ImportType} imports, not {importType}");
-            }
-        }
+        await CheckMappingAsync(request.MappingId, importType, ct);
 
         var id = SyncIds.New(SyncIds.Import);
         var directory = options.Value.ResolveDirectory();
@@ -70,6 +62,45 @@ public sealed class ImportService(InventoryDbContext db, TenantContext tenant, T
         await db.SaveChangesAsync(ct);
         return ImportResponse.From(job, now);
     }
+
+    /// <summary>
+    /// Queues an import whose file the worker fetches from <c>data_url</c> (nothing is fetched here, on the request thread).
+    /// The credential for the fetch is stored encrypted, bound to the job's id, and erased once the fetch is over.
+    /// </summary>
+    public async Task<UrlImportResponse> CreateFromUrlAsync(CreateUrlImportRequest request, CancellationToken ct)
+    {
+        var organizationId = tenant.RequireOrganization();
+        var importType = request.ResolvedImportType;
+        await CheckMappingAsync(request.MappingId, importType, ct);
+
+        var id = SyncIds.New(SyncIds.Import);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var job = new ImportJob
+        {
+            Id = id,
+            OrganizationId = organizationId,
+            BranchId = tenant.BranchId,
+            BranchIsolated = tenant.BranchIsolated,
+            Status = ImportStatuses.Validating,
+            ImportType = importType,
+            Format = request.Format ?? ImportFormats.Auto,
+            MappingId = request.MappingId,
+            ValidationMode = request.ResolvedValidationMode,
+            DuplicateHandling = request.ProcessingOptions?.DuplicateHandling ?? ImportDuplicateHandling.Skip,
+            Source = "erp",
+            DataUrl = request.DataUrl,
+            SourceSystem = request.SourceSystem,
+            SourceCredentials = Credentials(request.Authentication, id),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.ImportJobs.Add(job);
+        await db.SaveChangesAsync(ct);
+        return UrlImportResponse.From(job, now);
+    }
+
+    public async Task<UrlImportResponse> GetUrlImportAsync(string id, CancellationToken ct) =>
+        UrlImportResponse.From(await FindAsync(id, ct), clock.GetUtcNow().UtcDateTime);
 
     public async Task<ImportResponse> GetAsync(string id, CancellationToken ct) =>
         ImportResponse.From(await FindAsync(id, ct), clock.GetUtcNow().UtcDateTime);
@@ -160,6 +191,28 @@ public sealed class ImportService(InventoryDbContext db, TenantContext tenant, T
 
         return new DeletedResponse(id, true, clock.GetUtcNow().UtcDateTime);
     }
+
+    private async Task CheckMappingAsync(string? mappingId, string importType, CancellationToken ct)
+    {
+        if (mappingId is null)
+        {
+            return;
+        }
+
+        var mapping = await db.ImportMappings.AsNoTracking().FirstOrDefaultAsync(m => m.Id == mappingId, ct)
+            ?? throw new ValidationFailedException("mapping_id", $"Mapping {mappingId} not found");
+        if (mapping.ImportType != importType)
+        {
+            throw new ValidationFailedException("mapping_id", $"Mapping {mappingId} is for {mapping.ImportType} imports, not {importType}");
+        }
+    }
+
+    private byte[]? Credentials(UrlImportAuthentication? authentication, string jobId) => authentication?.Type switch
+    {
+        UrlImportAuthentication.ApiKey => protector.Protect(new Integrations.IntegrationCredentials { ApiKeyHeader = authentication.Header ?? UrlImportAuthentication.DefaultHeader, ApiKey = authentication.Key }, jobId),
+        UrlImportAuthentication.Bearer => protector.Protect(new Integrations.IntegrationCredentials { ApiKeyHeader = "Authorization", ApiKey = "Bearer " + authentication.Key }, jobId),
+        _ => null,
+    };
 
     private async Task<ImportJob> FindAsync(string id, CancellationToken ct) =>
         await db.ImportJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct) ?? throw new NotFoundException(Resource, id);
