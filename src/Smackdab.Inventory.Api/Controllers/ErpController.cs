@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Http;
+using Smackdab.Inventory.Api.Idempotency;
 using Smackdab.Inventory.Api.RateLimiting;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Domain.Common;
@@ -24,6 +25,7 @@ public sealed class ErpController(ErpScheduleService schedules, CostAdjustmentSe
     /// under <c>GET …/schedules/{id}/runs</c> and download at <c>export_url_pattern</c>.</remarks>
     [HttpPost("v1/integrations/erp/exports/schedule")]
     [BulkOperation]
+    [ResponseSecrets("encryption_key")]
     [RequireScope(Scopes.Admin)]
     [ProducesResponseType<SuccessEnvelope<ErpScheduleResponse>>(StatusCodes.Status201Created)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status400BadRequest)]

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Smackdab.Inventory.Api.Envelope;
 using Smackdab.Inventory.Api.Http;
+using Smackdab.Inventory.Api.Idempotency;
 using Smackdab.Inventory.Api.RateLimiting;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Api.Validation;
@@ -21,6 +22,7 @@ public sealed class ExportsController(ExportService exports, ListQueryParser lis
     /// once, in this response only (see docs/exports.md for the file layout).</remarks>
     [HttpGet("v1/inventory/export")]
     [BulkOperation]
+    [ResponseSecrets("encryption_key")]
     [RequireScope(Scopes.ReportsRead)]
     [ProducesResponseType<SuccessEnvelope<ExportResponse>>(StatusCodes.Status202Accepted)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status400BadRequest)]
@@ -52,6 +54,7 @@ public sealed class ExportsController(ExportService exports, ListQueryParser lis
     /// <remarks>The same options as <c>GET /v1/inventory/export</c>, in a JSON body. Answers 202 with the job.</remarks>
     [HttpPost("v1/inventory/exports")]
     [BulkOperation]
+    [ResponseSecrets("encryption_key")]
     [RequireScope(Scopes.ReportsRead)]
     [ProducesResponseType<SuccessEnvelope<ExportResponse>>(StatusCodes.Status202Accepted)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status400BadRequest)]
