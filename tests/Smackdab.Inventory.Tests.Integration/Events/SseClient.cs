@@ -44,16 +44,56 @@ public sealed class SseClient : IAsyncDisposable
         return new SseClient(response, await response.Content.ReadAsStreamAsync());
     }
 
-    /// <summary>The next event, or null when the stream ended. Throws on timeout.</summary>
+    /// <summary>The next event, or null when the stream ended. Throws <see cref="TimeoutException"/> on timeout.</summary>
     public async Task<SseEvent?> NextAsync(TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            return await ReadEventAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no event within {timeout}");
+        }
+    }
+
+    /// <summary>
+    /// Reads until a comment line starting with <paramref name="prefix"/> arrives (events read meanwhile are dropped);
+    /// throws <see cref="TimeoutException"/> when none comes before the deadline.
+    /// </summary>
+    public async Task WaitForCommentAsync(string prefix, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            while (true)
+            {
+                var line = await _reader.ReadLineAsync(deadline.Token) ?? throw new InvalidOperationException("stream ended");
+                if (line.StartsWith(':'))
+                {
+                    Comments.Add(line[1..].Trim());
+                    if (line[1..].TrimStart().StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no '{prefix}' comment within {timeout}");
+        }
+    }
+
+    private async Task<SseEvent?> ReadEventAsync(CancellationToken cancellationToken)
+    {
         string? id = null;
         string? name = null;
         var data = new List<string>();
         while (true)
         {
-            var line = await _reader.ReadLineAsync(deadline.Token);
+            var line = await _reader.ReadLineAsync(cancellationToken);
             if (line is null)
             {
                 return null;

@@ -18,7 +18,7 @@ public sealed class OpenApiFuzzTests(ITestOutputHelper output)
 {
     private const int SeedRounds = 3;
 
-    [Fact(Skip = "Not finished: after the merge of imports, sync and integrations, the post-fuzz audit step throws \"Sequence contains no elements\" (seed 2013545986); see the issue 8 note. Run it with the Skip removed.")]
+    [Fact]
     public async Task Every_swagger_operation_answers_generated_requests_with_2xx_or_an_enveloped_4xx_never_5xx_and_the_audit_stays_consistent()
     {
         var settings = FuzzSettings.FromEnvironment();
@@ -196,7 +196,11 @@ public sealed class OpenApiFuzzTests(ITestOutputHelper output)
             Report($"FAILURE x{count}: {group}\n{example}");
         }
 
-        Assert.True(failures.IsEmpty, $"{failures.Values.Sum(f => f.Count)} bad answers in {failures.Count} groups (seed {settings.Seed}); first: {failures.Values.First().Example}");
+        // The message is built only when there are failures: an interpolated message is evaluated before Assert runs.
+        if (!failures.IsEmpty)
+        {
+            Assert.Fail($"{failures.Values.Sum(f => f.Count)} bad answers in {failures.Count} groups (seed {settings.Seed}); first: {failures.Values.First().Example}");
+        }
     }
 
     private static async Task<(int Status, string? Refusal)> SendAndLearnAsync(HttpClient http, FuzzRequest request, FuzzMemory memory)
