@@ -43,6 +43,7 @@ public static class DomainServices
         services.AddSingleton<Sync.Exports.ExportRunner>();
         services.AddScoped<EventReader>();
         services.AddScoped<EventRetention>();
+        services.AddScoped<WebhookDeliveryRetention>();
         services.AddSingleton<EventSignal>();
         services.AddSingleton<IOutboundDns, SystemOutboundDns>();
         services.AddSingleton<OutboundUrlGuard>();

@@ -69,4 +69,8 @@ public sealed class WebhookOptions
 
     [Range(1, 100000)]
     public int MaxSubscriptionsPerOrganization { get; set; } = 100;
+
+    /// <summary>Delivered and dead-lettered deliveries (and their attempt log) are deleted this many days after they were created.</summary>
+    [Range(1, 3650)]
+    public int DeliveryRetentionDays { get; set; } = 30;
 }
