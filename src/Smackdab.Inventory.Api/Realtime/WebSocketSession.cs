@@ -64,9 +64,9 @@ public sealed class WebSocketSession(EventFeedPump pump, EventReader reader, ILo
                 await HandleAsync(socket, tenant, organizationId, text, ct);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
         {
-            // The client went away.
+            // The client went away (an abrupt disconnect surfaces as an IOException on some transports).
         }
         finally
         {

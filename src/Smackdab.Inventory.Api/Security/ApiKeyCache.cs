@@ -123,8 +123,8 @@ public sealed class ApiKeyCache(IOptions<ApiKeyCacheOptions> options, TimeProvid
     /// Call before revoking: completes when this instance has received the revocation notification. PostgreSQL sends a
     /// notification to every listener at commit, so once this instance has it, the others have been sent it too.
     /// </summary>
-    public Task RevocationSeenAsync(string keyId) =>
-        Enabled ? _awaitedRevocations.GetOrAdd(keyId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : Task.CompletedTask;
+    public Task RevocationSeenAsync(string? keyId) =>
+        Enabled && !string.IsNullOrEmpty(keyId) ? _awaitedRevocations.GetOrAdd(keyId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : Task.CompletedTask;
 
     /// <summary>Waits for <paramref name="seen"/> (from <see cref="RevocationSeenAsync"/>) at most two seconds.</summary>
     public async Task WaitBrieflyAsync(Task seen, CancellationToken ct)
@@ -139,7 +139,13 @@ public sealed class ApiKeyCache(IOptions<ApiKeyCacheOptions> options, TimeProvid
         }
     }
 
-    public void ForgetRevocationWait(string keyId) => _awaitedRevocations.TryRemove(keyId, out _);
+    public void ForgetRevocationWait(string? keyId)
+    {
+        if (!string.IsNullOrEmpty(keyId))
+        {
+            _awaitedRevocations.TryRemove(keyId, out _);
+        }
+    }
 
     private sealed record Entry(VerifiedApiKey Key, DateTimeOffset ExpiresAt);
 }

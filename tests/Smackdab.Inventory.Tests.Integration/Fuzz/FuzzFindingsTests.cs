@@ -166,4 +166,21 @@ public sealed class FuzzFindingsTests(TenantFixture fixture) : IClassFixture<Ten
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("invalid_request", body.RootElement.GetProperty("error").GetString());
     }
+
+    [Fact]
+    public async Task Revoking_an_api_key_whose_id_is_only_whitespace_is_not_found()
+    {
+        // A whitespace path id binds as null; the revocation wait of the key cache threw on it.
+        using var response = await fixture.Client.DeleteAsync("/v1/api-keys/%09");
+        await Envelopes.ErrorAsync(response, HttpStatusCode.NotFound, "NOT_FOUND");
+    }
+
+    [Fact]
+    public async Task A_null_gl_account_rule_is_a_validation_error_naming_the_rule()
+    {
+        using var response = await fixture.Client.PutAsync("/v1/organization/settings/gl-accounts", new StringContent(
+            "{\"default_account\":\"4000\",\"rules\":[null,{\"transaction_type\":\"adjustment\",\"account\":\"5100\"}]}", Encoding.UTF8, "application/json"));
+        var error = await Envelopes.ErrorAsync(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.True(error.GetProperty("details").TryGetProperty("rules[0]", out _), error.ToString());
+    }
 }

@@ -40,6 +40,7 @@ public sealed class GlAccountSettingsValidator : AbstractValidator<GlAccountSett
     {
         RuleFor(s => s.DefaultAccount).NotEmpty().MaximumLength(64);
         RuleFor(s => s.Rules).NotNull();
+        RuleForEach(s => s.Rules).NotNull().WithMessage("Must be a rule object, not null");
         RuleForEach(s => s.Rules).ChildRules(rule =>
         {
             rule.RuleFor(r => r.Account).NotEmpty().MaximumLength(64);
@@ -48,7 +49,7 @@ public sealed class GlAccountSettingsValidator : AbstractValidator<GlAccountSett
             rule.RuleFor(r => r).Must(r => r.TransactionType is not null || r.LocationType is not null)
                 .OverridePropertyName("transaction_type").WithMessage("Give a transaction_type, a location_type or both (default_account covers the rest)");
         });
-        RuleFor(s => s.Rules).Must(rules => rules is null || rules.GroupBy(r => (r.TransactionType, r.LocationType)).All(g => g.Count() == 1))
+        RuleFor(s => s.Rules).Must(rules => rules is null || rules.Where(r => r is not null).GroupBy(r => (r.TransactionType, r.LocationType)).All(g => g.Count() == 1))
             .WithMessage("Each (transaction_type, location_type) pair may appear once");
     }
 }
