@@ -10,6 +10,8 @@ public static class DatabaseStartup
     /// <summary>Advisory lock key held while migrating ("smackdab" in ASCII).</summary>
     private const long MigrationLockKey = 0x736D61636B646162;
 
+    private static readonly TimeSpan MigrationTimeout = TimeSpan.FromMinutes(10);
+
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken ct)
     {
         using var scope = services.CreateScope();
@@ -21,6 +23,9 @@ public static class DatabaseStartup
         {
             // Instances started together (a rolling deploy, tests of two instances) would otherwise apply the same
             // migration twice; a session advisory lock lets one migrate while the others wait, then find nothing to do.
+            // Waiting for another instance's migration, and the migration itself, may take far longer than a request's
+            // command timeout (Database:CommandTimeoutSeconds); an instance must not die of that at start.
+            db.Database.SetCommandTimeout(MigrationTimeout);
             await db.Database.OpenConnectionAsync(ct);
             try
             {
