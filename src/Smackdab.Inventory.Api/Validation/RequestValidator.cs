@@ -20,6 +20,12 @@ public sealed class RequestValidator(IServiceProvider services)
 
     public async Task ValidateObjectAsync(object value, Type type, CancellationToken ct)
     {
+        var nullElements = NullElementCheck.Find(value);
+        if (nullElements.Count > 0)
+        {
+            throw new ValidationFailedException(nullElements);
+        }
+
         if (services.GetService(typeof(IValidator<>).MakeGenericType(type)) is not IValidator validator)
         {
             return;

@@ -183,4 +183,21 @@ public sealed class FuzzFindingsTests(TenantFixture fixture) : IClassFixture<Ten
         var error = await Envelopes.ErrorAsync(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         Assert.True(error.GetProperty("details").TryGetProperty("rules[0]", out _), error.ToString());
     }
+
+    [Fact]
+    public async Task A_null_element_in_any_request_list_is_a_validation_error_naming_its_index()
+    {
+        // Validators read list elements as present; a null element threw NullReferenceException (units, sync rules, GL rules).
+        using var created = await fixture.Client.PostAsJsonAsync("/v1/products", new { sku = "NULLS-" + Guid.NewGuid().ToString("N")[..8], name = "Null elements" });
+        var id = (await Envelopes.SuccessAsync(created, HttpStatusCode.Created)).GetProperty("id").GetString();
+        using var product = await fixture.Client.PutAsync($"/v1/products/{id}", new StringContent(
+            "{\"sku\":\"NULLS-X\",\"name\":\"x\",\"units\":[null]}", Encoding.UTF8, "application/json"));
+        var productError = await Envelopes.ErrorAsync(product, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.True(productError.GetProperty("details").TryGetProperty("units[0]", out _), productError.ToString());
+
+        using var rules = await fixture.Client.PutAsync("/v1/inventory/sync/rules", new StringContent(
+            "{\"rules\":[{\"source\":\"*\",\"field\":\"quantity\",\"strategy\":\"last_write_wins\"},null]}", Encoding.UTF8, "application/json"));
+        var rulesError = await Envelopes.ErrorAsync(rules, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.True(rulesError.GetProperty("details").TryGetProperty("rules[1]", out _), rulesError.ToString());
+    }
 }

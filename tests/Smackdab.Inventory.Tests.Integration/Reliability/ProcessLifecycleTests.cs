@@ -93,9 +93,10 @@ public sealed class ProcessLifecycleTests(ITestOutputHelper output)
         // These expire after A is gone: only B can release them.
         holds.AddRange(await fleet.PrepareHoldsAsync(clientB, count: 10, ttlSeconds: 2));
 
+        // New requests go to B from here on; the kill (a child `kill` process, slow on a loaded machine) comes after.
+        Volatile.Write(ref aDead, true);
         var killedAt = load.Now;
         await a.KillAsync();
-        Volatile.Write(ref aDead, true);
         Assert.True(await a.WaitForExitAsync(TimeSpan.FromSeconds(10)));
         await Task.Delay(TimeSpan.FromSeconds(3));
         await load.StopAsync();

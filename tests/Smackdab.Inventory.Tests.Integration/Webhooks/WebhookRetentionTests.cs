@@ -27,10 +27,15 @@ public sealed class WebhookRetentionTests(RealClockFixture host) : IClassFixture
         var organizationId = subscriber.Tenant.OrganizationId;
         var longAgo = DateTime.UtcNow.AddDays(-40);
         await db.WebhookDeliveries.IgnoreQueryFilters().Where(d => d.EventId == oldDelivered).ExecuteUpdateAsync(s => s.SetProperty(d => d.CreatedAt, longAgo));
-        // An old delivery still pending (e.g. its receiver is down) is never deleted.
+        // An old delivery still pending (e.g. its receiver is down) is never deleted. It is made pending again after its
+        // delivery, with its next attempt tomorrow, so that the worker cannot settle it meanwhile.
         var oldPending = await subscriber.EnqueueAsync();
-        await db.WebhookDeliveries.IgnoreQueryFilters().Where(d => d.EventId == oldPending)
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.CreatedAt, longAgo).SetProperty(d => d.NextAttemptAt, DateTime.UtcNow.AddDays(1)));
+        await subscriber.WaitForDeliveryAsync(oldPending, d => d.GetProperty("status").GetString() == "delivered");
+        await db.WebhookDeliveries.IgnoreQueryFilters().Where(d => d.EventId == oldPending).ExecuteUpdateAsync(s => s
+            .SetProperty(d => d.Status, WebhookDeliveryStatuses.Pending)
+            .SetProperty(d => d.DeliveredAt, (DateTime?)null)
+            .SetProperty(d => d.CreatedAt, longAgo)
+            .SetProperty(d => d.NextAttemptAt, DateTime.UtcNow.AddDays(1)));
         var oldDeliveryId = await db.WebhookDeliveries.IgnoreQueryFilters().Where(d => d.EventId == oldDelivered).Select(d => d.Id).SingleAsync();
         Assert.True(await db.WebhookDeliveryAttempts.IgnoreQueryFilters().AnyAsync(a => a.DeliveryId == oldDeliveryId));
         await db.StreamTickets.Where(t => t.OrganizationId == organizationId).ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, DateTime.UtcNow.AddHours(-2)));
