@@ -59,9 +59,11 @@ public sealed class CacheGenerations(
 
     /// <summary>
     /// The version of <paramref name="data"/> for <paramref name="organizationId"/>, as a key fragment (<c>p12.i40</c>), or
-    /// null when the cache cannot be trusted right now (no subscription, Redis configured but failing).
+    /// null when the cache cannot be trusted right now (no subscription, Redis configured but failing). <c>Head</c> is the
+    /// highest version of any kind: every change up to it is committed (every change moves at least one kind), so a
+    /// database read that starts now sees all of them — a change feed position the answer is at least as new as.
     /// </summary>
-    public async ValueTask<string?> VersionAsync(string organizationId, CachedData data, CancellationToken ct)
+    public async ValueTask<(string Key, long Head)?> VersionAsync(string organizationId, CachedData data, CancellationToken ct)
     {
         if (!Enabled)
         {
@@ -111,7 +113,7 @@ public sealed class CacheGenerations(
             }
         }
 
-        return key.ToString();
+        return (key.ToString(), versions.Max());
     }
 
     /// <summary>This instance's commits: raise the versions here and in Redis before the request answers.</summary>

@@ -33,6 +33,7 @@ public static class CacheSetup
         services.AddSingleton<CommittedChangesInterceptor>();
         services.AddSingleton<ReadCacheStatistics>();
         services.AddScoped<ReadCache>();
+        services.AddScoped<SyncPosition>();
         services.AddHostedService<CacheInvalidationListener>();
         return services;
     }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using Smackdab.Inventory.Domain.Features.Caching;
+using Smackdab.Inventory.Domain.Features.Events;
 using Smackdab.Inventory.Domain.Tenancy;
 
 namespace Smackdab.Inventory.Api.Caching;
@@ -13,7 +14,13 @@ namespace Smackdab.Inventory.Api.Caching;
 /// request; so one tenant's entry can never answer another, and a committed write moves every key that could show it.
 /// </summary>
 public sealed class ReadCache(
-    HybridCache cache, CacheGenerations generations, TenantContext tenant, IOptions<CacheOptions> options, ReadCacheStatistics statistics)
+    HybridCache cache,
+    CacheGenerations generations,
+    TenantContext tenant,
+    IOptions<CacheOptions> options,
+    ReadCacheStatistics statistics,
+    SyncPosition position,
+    EventReader events)
 {
     /// <summary>
     /// <see cref="GetOrReadAsync{T}(string, CachedData, string, Func{CancellationToken, Task{T}}, CancellationToken)"/> keyed by
@@ -24,9 +31,7 @@ public sealed class ReadCache(
     {
         if (request.Headers.CacheControl.Any(v => v is not null && v.Contains("no-cache", StringComparison.OrdinalIgnoreCase)))
         {
-            CacheMetrics.Bypass(name);
-            statistics.CountBypass();
-            return read(ct);
+            return BypassAsync(name, read, ct);
         }
 
         return GetOrReadAsync(name, shows, string.Concat(request.Path.Value, request.QueryString.Value), read, ct);
@@ -42,15 +47,13 @@ public sealed class ReadCache(
     {
         var organizationId = tenant.OrganizationId;
         var version = organizationId is null ? null : await generations.VersionAsync(organizationId, shows, ct);
-        if (version is null)
+        if (version is not { } known)
         {
-            CacheMetrics.Bypass(name);
-            statistics.CountBypass();
-            return await read(ct);
+            return await BypassAsync(name, read, ct);
         }
 
         var scope = tenant.BranchIsolated ? "b=" + tenant.BranchId : "org";
-        var key = string.Concat(organizationId, "|", scope, "|", version, "|", request);
+        var key = string.Concat(organizationId, "|", scope, "|", known.Key, "|", request);
         var ttl = options.Value.TimeToLive(shows);
         var entryOptions = new HybridCacheEntryOptions
         {
@@ -58,14 +61,14 @@ public sealed class ReadCache(
             LocalCacheExpiration = ttl < TimeSpan.FromSeconds(options.Value.LocalMaxSeconds) ? ttl : TimeSpan.FromSeconds(options.Value.LocalMaxSeconds),
         };
 
-        var state = new ReadState<T>(read);
+        var state = new ReadState<T>(read, known.Head);
         var entry = await cache.GetOrCreateAsync(
             key,
             state,
             static async (s, token) =>
             {
                 s.Ran = true;
-                return new Cached<T>(await s.Read(token));
+                return new Cached<T>(await s.Read(token), s.Head);
             },
             entryOptions,
             cancellationToken: ct);
@@ -80,23 +83,56 @@ public sealed class ReadCache(
             statistics.CountHit();
         }
 
+        // The answer reflects every change up to the position taken before its database read: the list's sync token.
+        position.Head = entry.Head;
         return entry.Value;
     }
 
-    private sealed class ReadState<T>(Func<CancellationToken, Task<T>> read)
+    private async Task<T> BypassAsync<T>(string name, Func<CancellationToken, Task<T>> read, CancellationToken ct)
+    {
+        CacheMetrics.Bypass(name);
+        statistics.CountBypass();
+        if (position.Wanted && tenant.OrganizationId is { } organizationId)
+        {
+            position.Head = (await events.PositionsAsync(organizationId, ct)).Head;
+        }
+
+        return await read(ct);
+    }
+
+    private sealed class ReadState<T>(Func<CancellationToken, Task<T>> read, long head)
     {
         public Func<CancellationToken, Task<T>> Read { get; } = read;
+
+        public long Head { get; } = head;
 
         public bool Ran { get; set; }
     }
 }
 
 /// <summary>
-/// A cached answer. Immutable (sealed, [ImmutableObject(true)]): HybridCache hands out the kept instance from memory
-/// instead of deserializing a copy on every hit; callers never modify what a read service returns.
+/// A cached answer and the change feed position it is at least as new as. Immutable (sealed, [ImmutableObject(true)]):
+/// HybridCache hands out the kept instance from memory instead of deserializing a copy on every hit; callers never modify
+/// what a read service returns.
 /// </summary>
 [ImmutableObject(true)]
-public sealed record Cached<T>(T Value);
+public sealed record Cached<T>(T Value, long Head);
+
+/// <summary>
+/// Marks an action whose answer comes through <see cref="ReadCache"/>: its list sync token (X-Next-Sync-Token) is the
+/// position the cached answer is at least as new as, so the request needs no database read for it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class CachedReadAttribute : Attribute;
+
+/// <summary>The change feed position of this request's cached read, for <see cref="Http.NextSyncTokenFilter"/>.</summary>
+public sealed class SyncPosition
+{
+    /// <summary>Set by the filter: the response may need a sync token.</summary>
+    public bool Wanted { get; set; }
+
+    public long? Head { get; set; }
+}
 
 /// <summary>This instance's read cache counts (tests and diagnostics; metrics go through <see cref="CacheMetrics"/>).</summary>
 public sealed class ReadCacheStatistics

@@ -34,6 +34,7 @@ public sealed class LocationsController(
     [HttpGet("v1/inventory/locations")]
     [RequireScope(Scopes.ProductsRead)]
     [ProducesResponseType<SuccessEnvelope<List<LocationResponse>>>(StatusCodes.Status200OK)]
+    [CachedRead]
     public async Task<IActionResult> List(CancellationToken ct)
     {
         var request = lists.Parse(Request.Query, Filters);
@@ -47,6 +48,7 @@ public sealed class LocationsController(
     [RequireScope(Scopes.ProductsRead)]
     [ProducesResponseType<SuccessEnvelope<LocationResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    [CachedRead]
     public async Task<IActionResult> Get(string id, CancellationToken ct)
     {
         var location = await cache.GetOrReadAsync(

@@ -31,6 +31,7 @@ public sealed class ProductsController(
     [HttpGet]
     [RequireScope(Scopes.ProductsRead)]
     [ProducesResponseType<SuccessEnvelope<List<ProductResponse>>>(StatusCodes.Status200OK)]
+    [CachedRead]
     public async Task<IActionResult> List(CancellationToken ct)
     {
         var include = Representation.ParseInclude(Request.Query, ProductService.Includes);
@@ -45,6 +46,7 @@ public sealed class ProductsController(
     [RequireScope(Scopes.ProductsRead)]
     [ProducesResponseType<SuccessEnvelope<ProductResponse>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ErrorEnvelope>(StatusCodes.Status404NotFound)]
+    [CachedRead]
     public async Task<IActionResult> Get(string id, CancellationToken ct)
     {
         var include = Representation.ParseInclude(Request.Query, ProductService.Includes);

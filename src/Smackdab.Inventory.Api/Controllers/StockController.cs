@@ -21,6 +21,7 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     [HttpGet("v1/products/{id}/inventory")]
     [RequireScope(Scopes.ProductsRead)]
     [ProducesResponseType<SuccessEnvelope<List<StockRow>>>(StatusCodes.Status200OK)]
+    [CachedRead]
     public async Task<IActionResult> ProductInventory(string id, CancellationToken ct)
     {
         var request = lists.Parse(Request.Query, ["location_group"]);
@@ -35,6 +36,7 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     [HttpGet("v1/products/{id}/inventory/{locationId}")]
     [RequireScope(Scopes.ProductsRead)]
     [ProducesResponseType<SuccessEnvelope<StockRow>>(StatusCodes.Status200OK)]
+    [CachedRead]
     public async Task<IActionResult> Balance(string id, string locationId, CancellationToken ct)
     {
         var balance = await cache.GetOrReadAsync(
@@ -48,6 +50,7 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     [HttpGet("v1/inventory/locations/{id}/products")]
     [RequireScope(Scopes.ProductsRead)]
     [ProducesResponseType<SuccessEnvelope<List<StockRow>>>(StatusCodes.Status200OK)]
+    [CachedRead]
     public async Task<IActionResult> LocationInventory(string id, CancellationToken ct)
     {
         var request = lists.Parse(Request.Query, ["product_id"]);
@@ -61,6 +64,7 @@ public sealed class StockController(InventoryReadService stock, AuditService aud
     [HttpGet("v1/inventory/summary")]
     [RequireScope(Scopes.ReportsRead)]
     [ProducesResponseType<SuccessEnvelope<List<ProductSummary>>>(StatusCodes.Status200OK)]
+    [CachedRead]
     public async Task<IActionResult> Summary(CancellationToken ct)
     {
         var request = lists.Parse(Request.Query, ["product_id", "category"]);

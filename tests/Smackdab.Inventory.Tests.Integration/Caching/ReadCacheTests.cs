@@ -176,6 +176,35 @@ public sealed class ReadCacheTests
         Assert.True(statistics.Bypasses > bypasses, "the no-cache read should have gone to the database");
     }
 
+    [Fact]
+    public async Task A_cached_list_carries_the_sync_token_of_its_read_so_polling_from_it_misses_no_change()
+    {
+        var api = await SharedApi.GetAsync();
+        await WaitForSubscriptionsAsync(api);
+        var kit = new StockKit(api, await Tenant.CreateAsync(api));
+        var product = await kit.ProductAsync();
+        var location = await kit.LocationAsync();
+        await kit.BookAsync("receipt", product, location, 2);
+        var path = $"/v1/products/{product}/inventory";
+
+        var first = await ListTokenAsync(kit.Client, path);
+        Assert.Equal(first, await ListTokenAsync(kit.Client, path));
+
+        var receipt = await kit.BookAsync("receipt", product, location, 3);
+        var afterReceipt = await ListTokenAsync(kit.Client, path);
+        Assert.NotEqual(first, afterReceipt);
+        using var changes = await kit.Client.GetAsync($"/v1/inventory/changes?since_token={Uri.EscapeDataString(first)}");
+        var items = (await Envelopes.ReadAsync(changes)).GetProperty("data");
+        Assert.Contains(items.EnumerateArray(), c => c.GetProperty("transaction_id").GetString() == receipt.GetProperty("id").GetString());
+    }
+
+    private static async Task<string> ListTokenAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        await Envelopes.ListAsync(response);
+        return Assert.Single(response.Headers.GetValues("X-Next-Sync-Token"));
+    }
+
     private static IServiceScope ReaderScope(ApiFactory api, Tenant tenant)
     {
         var scope = api.Services.CreateScope();

@@ -44,6 +44,9 @@ public sealed class SyncService(
         return await tokens.IssueAsync(organizationId, head, ct);
     }
 
+    /// <summary>A token for <paramref name="head"/>, a position the caller knows its answer is at least as new as.</summary>
+    public Task<string> TokenAsync(long head, CancellationToken ct) => tokens.IssueAsync(tenant.RequireOrganization(), head, ct);
+
     public async Task<ChangesPage> ChangesAsync(SyncStart start, EventFilter filter, int limit, CancellationToken ct)
     {
         var organizationId = tenant.RequireOrganization();
