@@ -84,8 +84,12 @@ public static class ApiSetup
             configuration.GetConnectionString("Postgres")
                 ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set. Run scripts/run.sh, which starts a local PostgreSQL, or set ConnectionStrings__Postgres."),
             database);
-        services.AddDbContext<InventoryDbContext>((sp, options) => options.UseInventoryPostgres(connectionString, database.CommandTimeoutSeconds)
-            .AddInterceptors(sp.GetRequiredService<CommittedChangesInterceptor>()));
+        // Options built once (they hold no per-request state; the tenant reaches the context through its constructor), not per request.
+        services.AddDbContext<InventoryDbContext>(
+            (sp, options) => options.UseInventoryPostgres(connectionString, database.CommandTimeoutSeconds)
+                .AddInterceptors(sp.GetRequiredService<CommittedChangesInterceptor>()),
+            contextLifetime: ServiceLifetime.Scoped,
+            optionsLifetime: ServiceLifetime.Singleton);
         services.AddInventoryReadCache(configuration);
         services.AddSingleton(new DatabaseConnectionString(connectionString));
         services.AddOptions<ApiKeyCacheOptions>().Bind(configuration.GetSection(ApiKeyCacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
