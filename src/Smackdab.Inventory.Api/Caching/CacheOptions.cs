@@ -23,9 +23,13 @@ public sealed class CacheOptions
     [Range(1, 86_400)]
     public int LocationsSeconds { get; set; } = 7200;
 
-    /// <summary>Longest time an entry stays in this process's memory (the first level); the Redis copy keeps the full TTL.</summary>
+    /// <summary>
+    /// Longest time an entry stays in this process's memory (the first level); the Redis copy keeps the full TTL. Entries
+    /// that a write has superseded are never asked for again but stay until then, so this bounds the memory they hold
+    /// (about misses per second x this x answer size).
+    /// </summary>
     [Range(1, 86_400)]
-    public int LocalMaxSeconds { get; set; } = 600;
+    public int LocalMaxSeconds { get; set; } = 60;
 
     /// <summary>Largest cached value; bigger ones are read from the database every time.</summary>
     [Range(1024, 256 * 1024 * 1024)]
