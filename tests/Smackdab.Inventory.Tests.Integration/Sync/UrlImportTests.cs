@@ -114,6 +114,54 @@ public sealed class UrlImportTests(UrlImportHost host) : IClassFixture<UrlImport
     }
 
     [Fact]
+    public async Task An_erp_export_file_imports_its_inventory_transactions_section()
+    {
+        var kit = await StockKit.NewTenantAsync(host.Api);
+        var product = await kit.ProductAsync("URL-ERP");
+        var location = await kit.LocationAsync();
+        var file = JsonSerializer.Serialize(new
+        {
+            export_metadata = new
+            {
+                export_id = "exp_upstream",
+                generated_at = "2025-01-28T02:00:00Z",
+                data_period = new { start = "2025-01-27T00:00:00Z", end = "2025-01-28T00:00:00Z" },
+                record_counts = new { inventory_transactions = 2, cost_adjustments = 0, valuation_snapshots = 0 },
+            },
+            inventory_transactions = new object[]
+            {
+                new
+                {
+                    transaction_id = "txn_upstream_1", transaction_type = "receipt", product_id = product, sku = "URL-ERP", location_id = location,
+                    quantity = new { value = 20, uom = "EACH" }, quantity_change = 20, unit_cost = new { amount = 4.5, currency = "USD" },
+                    total_cost = new { amount = 90, currency = "USD" }, reference = "PO-77", created_at = "2025-01-27T10:00:00Z", gl_account = "1200-INVENTORY",
+                },
+                new
+                {
+                    transaction_id = "txn_upstream_2", transaction_type = "shipment", product_id = product, sku = "URL-ERP", location_id = location,
+                    quantity = new { value = 5, uom = "EACH" }, quantity_change = -5, unit_cost = (object?)null,
+                    total_cost = (object?)null, reference = "SO-12", created_at = "2025-01-27T11:00:00Z", gl_account = "5000-COGS",
+                },
+            },
+            cost_adjustments = Array.Empty<object>(),
+            valuation_snapshots = Array.Empty<object>(),
+        });
+        var url = host.Source.Url(ImportSourceServer.File(file, "application/json"));
+
+        var id = await StartAsync(kit.Client, new { import_type = "financial_data", data_url = url });
+        var done = await WaitAsync(kit.Client, id, "completed");
+        Assert.Equal((2L, 2L, 2L, 0L), ImportKit.Progress(done));
+        Assert.Equal((15m, 0m, 15m), await kit.BalanceAsync(product, location));
+
+        // The same file again: its transaction ids were imported, so nothing applies twice.
+        var again = await StartAsync(kit.Client, new { import_type = "financial_data", data_url = url });
+        var skipped = await WaitAsync(kit.Client, again, "completed");
+        Assert.Equal(2, skipped.GetProperty("error_summary").GetProperty("duplicate_records").GetInt64());
+        Assert.Equal((15m, 0m, 15m), await kit.BalanceAsync(product, location));
+        await kit.AssertAuditCleanAsync();
+    }
+
+    [Fact]
     public async Task A_retried_post_with_the_same_idempotency_key_creates_one_job_and_applies_once()
     {
         var kit = await StockKit.NewTenantAsync(host.Api);

@@ -26,7 +26,8 @@ public sealed class MalformedImportFileException(string message, long row) : Exc
 
 /// <summary>
 /// Streams the rows of a CSV (CsvHelper) or JSON file without holding the file in memory: a JSON array is read element by
-/// element; a JSON object is read as an export file and its "records" array is used (that form is parsed whole).
+/// element; a JSON object is read as an export file and its "records" array is used, or the "inventory_transactions" array of
+/// an ERP export file (that form is parsed whole).
 /// Nested JSON values {"value","uom"} and {"amount","currency"} are flattened to quantity/uom and unit_cost/currency.
 /// </summary>
 public static class ImportFileReader
@@ -158,9 +159,10 @@ public static class ImportFileReader
 
         using (document)
         {
-            if (!document.RootElement.TryGetProperty("records", out var records) || records.ValueKind != JsonValueKind.Array)
+            // An export file has "records"; an ERP export file has its transactions under "inventory_transactions".
+            if (!TryGetArray(document.RootElement, "records", out var records) && !TryGetArray(document.RootElement, "inventory_transactions", out records))
             {
-                throw new MalformedImportFileException("A JSON import object needs a \"records\" array", 0);
+                throw new MalformedImportFileException("A JSON import object needs a \"records\" (or \"inventory_transactions\") array", 0);
             }
 
             foreach (var element in records.EnumerateArray())
@@ -169,6 +171,17 @@ public static class ImportFileReader
                 yield return new ImportRow(number, Flatten(element, mapping));
             }
         }
+    }
+
+    private static bool TryGetArray(JsonElement root, string name, out JsonElement array)
+    {
+        if (root.TryGetProperty(name, out array) && array.ValueKind == JsonValueKind.Array)
+        {
+            return true;
+        }
+
+        array = default;
+        return false;
     }
 
     private static async Task<int> FirstSignificantByteAsync(Stream stream, CancellationToken ct)
