@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
+using Smackdab.Inventory.Api.Middleware;
 using Smackdab.Inventory.Domain.Features.Caching;
 using Smackdab.Inventory.Domain.Features.Events;
 using Smackdab.Inventory.Domain.Tenancy;
@@ -24,12 +25,13 @@ public sealed class ReadCache(
 {
     /// <summary>
     /// <see cref="GetOrReadAsync{T}(string, CachedData, string, Func{CancellationToken, Task{T}}, CancellationToken)"/> keyed by
-    /// the request's path and query. A request with <c>Cache-Control: no-cache</c> is answered from the database.
+    /// the request's path and query. A request with <c>X-Consistency: strong</c> or <c>Cache-Control: no-cache</c> is answered from the database.
     /// </summary>
     public Task<T> GetOrReadAsync<T>(string name, CachedData shows, HttpRequest request, Func<CancellationToken, Task<T>> read, CancellationToken ct)
         where T : class
     {
-        if (request.Headers.CacheControl.Any(v => v is not null && v.Contains("no-cache", StringComparison.OrdinalIgnoreCase)))
+        if (ConsistencyMiddleware.Of(request.HttpContext) == ReadConsistency.Strong
+            || request.Headers.CacheControl.Any(v => v is not null && v.Contains("no-cache", StringComparison.OrdinalIgnoreCase)))
         {
             return BypassAsync(name, read, ct);
         }

@@ -176,6 +176,7 @@ public static class ApiSetup
         });
         app.UseStatusCodePages(StatusCodeEnvelopes.WriteAsync);
         app.UseMiddleware<NulCharacterMiddleware>();
+        app.UseMiddleware<ConsistencyMiddleware>();
 
         app.UseSwagger();
         app.UseSwaggerUI(options =>
