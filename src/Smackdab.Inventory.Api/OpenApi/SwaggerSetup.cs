@@ -77,6 +77,11 @@ public sealed class StandardHeadersOperationFilter : IOperationFilter
 
         Header(operation, RequestIdMiddleware.Header, "Echoed back when sane ([A-Za-z0-9._:-], up to 128 chars); generated (req_…) otherwise.");
         var method = context.ApiDescription.HttpMethod;
+        if (method == "GET" && !anonymous)
+        {
+            Header(operation, ConsistencyMiddleware.Header, "eventual (default): may be answered from the read cache, never older than a committed write; strong: always from the primary database.", example: "eventual");
+        }
+
         if (method is "PUT" or "PATCH" or "DELETE")
         {
             Header(operation, "If-Match", "Apply only to this version, e.g. \"version-3\"; 409 CONFLICT otherwise.");
