@@ -72,7 +72,9 @@ public sealed class EnvelopeExceptionHandler(ErrorWriter writer, IOptions<Databa
                 return true;
 
             case System.Text.DecoderFallbackException:
-                // The body is not valid text in the charset its Content-Type declares.
+            case InvalidOperationException { InnerException: System.Text.DecoderFallbackException }:
+                // The body is not valid text in the charset its Content-Type declares (System.Text.Json reports invalid
+                // UTF-8 in a property name only when the name is read, wrapped in an InvalidOperationException).
                 await writer.WriteAsync(context, 400, ErrorCodes.BadRequest, "The request body is not valid text in its declared charset");
                 return true;
 

@@ -200,4 +200,22 @@ public sealed class FuzzFindingsTests(TenantFixture fixture) : IClassFixture<Ten
         var rulesError = await Envelopes.ErrorAsync(rules, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         Assert.True(rulesError.GetProperty("details").TryGetProperty("rules[1]", out _), rulesError.ToString());
     }
+
+    [Fact]
+    public async Task Invalid_UTF8_in_a_merge_patch_property_name_is_a_400_and_changes_nothing()
+    {
+        using var created = await fixture.Client.PostAsJsonAsync("/v1/locations", new { name = "UTF-8 " + Guid.NewGuid().ToString("N")[..8] });
+        var location = await Envelopes.SuccessAsync(created, HttpStatusCode.Created);
+        var id = location.GetProperty("id").GetString();
+        // {"\xC3": "x"}: a lone UTF-8 lead byte inside a property name.
+        using var patch = new ByteArrayContent([(byte)'{', (byte)'"', 0xC3, (byte)'"', (byte)':', (byte)'"', (byte)'x', (byte)'"', (byte)'}']);
+        patch.Headers.ContentType = new MediaTypeHeaderValue("application/merge-patch+json");
+        using var response = await fixture.Client.PatchAsync($"/v1/locations/{id}", patch);
+        var envelope = await Envelopes.ReadAsync(response);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("error", envelope.GetProperty("responseType").GetString());
+
+        using var after = await fixture.Client.GetAsync($"/v1/locations/{id}");
+        Assert.Equal(location.GetProperty("version").GetInt32(), (await Envelopes.SuccessAsync(after)).GetProperty("version").GetInt32());
+    }
 }
