@@ -63,6 +63,9 @@ public sealed class ReadCache(
             LocalCacheExpiration = ttl < TimeSpan.FromSeconds(options.Value.LocalMaxSeconds) ? ttl : TimeSpan.FromSeconds(options.Value.LocalMaxSeconds),
         };
 
+        // Concurrent misses of one key share the first caller's read, which uses that caller's request services (its
+        // DbContext): so no caller stops waiting early (that would end its request and dispose them under the others).
+        // The read itself is bounded by Database:CommandTimeoutSeconds.
         var state = new ReadState<T>(read, known.Head);
         var entry = await cache.GetOrCreateAsync(
             key,
@@ -73,7 +76,7 @@ public sealed class ReadCache(
                 return new Cached<T>(await s.Read(token), s.Head);
             },
             entryOptions,
-            cancellationToken: ct);
+            cancellationToken: CancellationToken.None);
         if (state.Ran)
         {
             CacheMetrics.Miss(name);
