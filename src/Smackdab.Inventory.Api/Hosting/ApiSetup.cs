@@ -137,6 +137,7 @@ public static class ApiSetup
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
         services.AddInventorySwagger();
         services.AddInventoryResilience(configuration);
+        services.AddOptions<Domain.Features.Outbound.OutboundOptions>().Bind(configuration.GetSection(Domain.Features.Outbound.OutboundOptions.Section));
         services.AddInventoryIntegrations(configuration, builder.Environment);
         services.AddInventoryWebhooks(configuration);
 

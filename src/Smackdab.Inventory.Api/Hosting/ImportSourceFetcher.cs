@@ -6,7 +6,6 @@ using Polly.Retry;
 using Polly.Timeout;
 using Smackdab.Inventory.Domain.Features.Outbound;
 using Smackdab.Inventory.Domain.Features.Sync.Imports;
-using Smackdab.Inventory.Domain.Features.Webhooks;
 
 namespace Smackdab.Inventory.Api.Hosting;
 
@@ -64,9 +63,9 @@ public sealed class ImportSourceFetcher : IImportSourceFetcher
             })
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {
-                var allowPrivate = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateTargets;
+                var policy = sp.GetRequiredService<IOptions<OutboundOptions>>().Value.Policy;
                 var connect = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ImportOptions>>().Value.UrlConnectTimeoutSeconds);
-                var handler = sp.GetRequiredService<OutboundUrlGuard>().CreateHandler(new OutboundPolicy(allowPrivate), connect);
+                var handler = sp.GetRequiredService<OutboundUrlGuard>().CreateHandler(policy, connect);
                 handler.AutomaticDecompression = DecompressionMethods.All;
                 return handler;
             });

@@ -13,12 +13,12 @@ public static class IntegrationSetup
                 o => CredentialProtector.IsValidKey(o.CredentialKey) || (keyOptional && string.IsNullOrWhiteSpace(o.CredentialKey)),
                 "Integrations:CredentialKey must be the base64 of 32 random bytes (required outside Development and Testing)")
             .Validate(o => o.MaxCachedResponseBytes > 0 && o.MaxResponseBytes > 0, "Integrations response limits must be positive")
+            .Validate(o => o.ConnectTimeoutSeconds is > 0 and <= 120, "Integrations:ConnectTimeoutSeconds must be between 1 and 120")
             .Validate(
                 o => o.SyncPollIntervalMilliseconds > 0 && o.SyncBatchSize is > 0 and <= 10_000 && o.SyncLeaseSeconds > 0 && o.SyncRetrySeconds > 0,
                 "Integrations sync settings out of range")
             .Validate(o => o.SagaLeaseSeconds > 0 && o.SagaRecoveryIntervalMilliseconds > 0, "Integrations saga settings out of range")
             .ValidateOnStart();
-        services.AddOptions<OutboundTargetOptions>().Bind(configuration.GetSection(OutboundTargetOptions.Section));
         services.AddIntegrationConnectors();
         services.AddHostedService<SyncWorker>();
         services.AddHostedService<SagaRecoveryWorker>();

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Smackdab.Inventory.Domain.Features.Events;
+using Smackdab.Inventory.Domain.Features.Outbound;
 using Smackdab.Inventory.Domain.Features.Webhooks;
 
 namespace Smackdab.Inventory.Api.Webhooks;
@@ -16,6 +18,7 @@ public sealed class WebhookDeliveryWorker(
     WebhookWakeup wakeup,
     EventSignal events,
     IOptions<WebhookOptions> options,
+    IOptions<OutboundOptions> outbound,
     ILogger<WebhookDeliveryWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -27,9 +30,9 @@ public sealed class WebhookDeliveryWorker(
             return;
         }
 
-        if (settings.AllowPrivateTargets)
+        if (outbound.Value.AllowPrivateTargets)
         {
-            logger.LogWarning("Webhooks:AllowPrivateTargets is on: webhooks may reach private and loopback addresses. For local testing only");
+            logger.LogWarning("Webhooks:AllowPrivateTargets is on: webhooks and connectors may reach private and loopback addresses. For local testing only");
         }
 
         var pollInterval = TimeSpan.FromMilliseconds(settings.PollIntervalMilliseconds);
@@ -88,9 +91,19 @@ public sealed class WebhookDeliveryWorker(
 
     private async Task DeliverAsync(ClaimedDelivery delivery)
     {
+        // The attempt's own trace (its traceparent goes to the receiver), linked to the request that wrote the event.
+        using var activity = OutboundTelemetry.StartBackground("webhook.deliver", delivery.CausedBy);
+        activity.SetTag("smackdab.webhook.subscription_id", delivery.SubscriptionId);
+        activity.SetTag("smackdab.webhook.delivery_id", delivery.Id);
+        activity.SetTag("smackdab.event.id", delivery.EventId);
         try
         {
             var result = await sender.SendAsync(delivery, CancellationToken.None);
+            if (result.Outcome is { Succeeded: false } failed)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, failed.Error);
+            }
+
             await using var scope = scopes.CreateAsyncScope();
             var queue = scope.ServiceProvider.GetRequiredService<WebhookDeliveryQueue>();
             if (result.Outcome is not { } outcome)

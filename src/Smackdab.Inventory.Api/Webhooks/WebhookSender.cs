@@ -16,25 +16,26 @@ public sealed record SendResult(DeliveryOutcome? Outcome, DateTime AttemptedAt, 
 /// <summary>
 /// Makes one signed HTTP attempt of a delivery through the subscription's Polly pipeline: a circuit breaker per subscription
 /// (an endpoint that keeps failing is left alone for a while, without spending its deliveries' attempts) around a per-attempt
-/// timeout. The HTTP handler connects only to addresses the outbound guard allows. Retries are not in the pipeline: they are
+/// timeout. The HTTP client is the factory's named client <see cref="ClientName"/>, whose handler connects only to addresses
+/// the outbound guard allows (see <see cref="WebhookSetup"/>). Retries are not in the pipeline: they are
 /// scheduled in the database (see <see cref="WebhookDeliveryQueue"/>), so they survive restarts and any instance can make them.
 /// </summary>
 public sealed class WebhookSender : IDisposable
 {
     public const string UserAgent = "Smackdab-Webhooks/1.0";
 
-    private readonly HttpClient _http;
+    public const string ClientName = "Smackdab.Webhooks";
+
+    private readonly IHttpClientFactory _clients;
     private readonly ResiliencePipelineRegistry<string> _pipelines;
     private readonly WebhookOptions _options;
     private readonly TimeProvider _clock;
 
-    public WebhookSender(OutboundUrlGuard guard, IOptions<WebhookOptions> options, TimeProvider clock)
+    public WebhookSender(IHttpClientFactory clients, IOptions<WebhookOptions> options, TimeProvider clock)
     {
+        _clients = clients;
         _options = options.Value;
         _clock = clock;
-        var handler = guard.CreateHandler(new OutboundPolicy(_options.AllowPrivateTargets), TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds));
-        // The pipeline's timeout bounds each attempt; the client's own timeout only backs it up.
-        _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(_options.AttemptTimeoutSeconds + 5) };
         _pipelines = new ResiliencePipelineRegistry<string>(new ResiliencePipelineRegistryOptions<string> { BuilderFactory = () => new ResiliencePipelineBuilder { TimeProvider = clock } });
     }
 
@@ -76,11 +77,7 @@ public sealed class WebhookSender : IDisposable
         SendResult Failure(string error) => new(new DeliveryOutcome(false, null, Elapsed(), error), attemptedAt, null);
     }
 
-    public void Dispose()
-    {
-        _http.Dispose();
-        _pipelines.Dispose();
-    }
+    public void Dispose() => _pipelines.Dispose();
 
     private async Task<HttpResponseMessage> PostAsync(ClaimedDelivery delivery, CancellationToken ct)
     {
@@ -95,7 +92,7 @@ public sealed class WebhookSender : IDisposable
         request.Headers.TryAddWithoutValidation(WebhookSignature.LegacySignatureHeader, WebhookSignature.BodySignature(delivery.Payload, delivery.SigningKeys[0]));
         request.Headers.UserAgent.ParseAdd(UserAgent);
         // Headers only: the answer's body is not needed, and an endless one must not hold the attempt.
-        return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        return await _clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
     }
 
     private void ConfigurePipeline(ResiliencePipelineBuilder<HttpResponseMessage> builder)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Smackdab.Inventory.Domain.Data;
 using Smackdab.Inventory.Domain.Features.Integrations;
 using Smackdab.Inventory.Domain.Features.Integrations.Connectors;
+using Smackdab.Inventory.Domain.Features.Outbound;
 using Smackdab.Inventory.Tests.Support.Servers;
 
 namespace Smackdab.Inventory.Tests.Integration.Integrations;
@@ -52,7 +53,7 @@ public sealed class ConnectorFixture : IAsyncLifetime
         services.AddSingleton<TimeProvider>(Clock);
         services.AddDbContext<InventoryDbContext>(o => o.UseInventoryPostgres(Api.ConnectionString));
         services.Configure<IntegrationOptions>(_ => { });
-        services.Configure<OutboundTargetOptions>(o => o.AllowPrivateTargets = true);
+        services.Configure<OutboundOptions>(o => o.AllowPrivateTargets = true);
         services.AddIntegrationConnectors();
         var provider = services.BuildServiceProvider();
         _instances.Add(provider);

@@ -23,6 +23,7 @@ internal sealed class StoredEventConfiguration : IEntityTypeConfiguration<Stored
         builder.Property(e => e.ProductCategory).HasMaxLength(100);
         builder.Property(e => e.LocationType).HasMaxLength(32);
         builder.Property(e => e.Data).HasColumnType("jsonb");
+        builder.Property(e => e.TraceParent).HasMaxLength(64);
         builder.HasOne<Organization>().WithMany().HasForeignKey(e => e.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(e => e.EventId).IsUnique();
         // Polling by time (GET /v1/inventory/changes?since=) and retention by age.

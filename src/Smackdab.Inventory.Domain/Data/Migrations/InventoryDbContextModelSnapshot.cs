@@ -346,6 +346,11 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("resource_type");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("OrganizationId", "Sequence")
                         .HasName("pk_events");
 

@@ -9,6 +9,7 @@ using Smackdab.Inventory.Domain.Common;
 using Smackdab.Inventory.Domain.Data;
 using Smackdab.Inventory.Domain.Features.Caching;
 using Smackdab.Inventory.Domain.Features.Locations;
+using Smackdab.Inventory.Domain.Features.Outbound;
 using Smackdab.Inventory.Domain.Features.Products;
 
 namespace Smackdab.Inventory.Domain.Features.Events;
@@ -180,9 +181,9 @@ public sealed class EventOutbox
                 RETURNING s.last_sequence
             ), inserted AS (
                 INSERT INTO events (organization_id, sequence, event_id, event_type, occurred_at, branch_id, resource_type, resource_id,
-                                    product_id, location_id, product_category, location_type, data)
+                                    product_id, location_id, product_category, location_type, data, trace_parent)
                 SELECT @org, counter.last_sequence - @count + t.n, t.event_id, t.event_type, @now, t.branch_id, t.resource_type, t.resource_id,
-                       t.product_id, t.location_id, t.product_category, t.location_type, t.data::jsonb
+                       t.product_id, t.location_id, t.product_category, t.location_type, t.data::jsonb, @trace
                 FROM counter,
                      unnest(@event_ids, @event_types, @branch_ids, @resource_types, @resource_ids, @product_ids, @location_ids,
                             @product_categories, @location_types, @data)
@@ -204,6 +205,7 @@ public sealed class EventOutbox
             new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now },
             new NpgsqlParameter("channel", NpgsqlDbType.Text) { Value = NotificationChannel },
             new NpgsqlParameter("cache_channel", NpgsqlDbType.Text) { Value = CacheChannel },
+            new NpgsqlParameter("trace", NpgsqlDbType.Text) { Value = (object?)OutboundTelemetry.CurrentTraceParent() ?? DBNull.Value },
             new NpgsqlParameter("tags", NpgsqlDbType.Text) { Value = CachedDataTags.Format(changed) },
             TextArray("event_ids", drafts.Select(_ => PublicId.New(PublicId.Event))),
             TextArray("event_types", drafts.Select(d => d.EventType)),

@@ -40,6 +40,12 @@ public sealed class StoredEvent : ITenantOwned, IBranchTagged
 
     /// <summary>The event's <c>data</c> object (jsonb).</summary>
     public string Data { get; set; } = "{}";
+
+    /// <summary>
+    /// W3C traceparent of the request (or job) that wrote the event, when it was traced; webhook deliveries and pushes link
+    /// their own traces to it. Internal: never part of a payload.
+    /// </summary>
+    public string? TraceParent { get; set; }
 }
 
 /// <summary>The per-organization counter behind <see cref="StoredEvent.Sequence"/>, and how far retention has deleted.</summary>

@@ -14,6 +14,9 @@ public sealed class IntegrationOptions
     /// <summary>Largest response body kept as the "last good response" a read falls back to.</summary>
     public int MaxCachedResponseBytes { get; set; } = 256 * 1024;
 
+    /// <summary>How long a connector waits for a TCP connection; the integration's timeout_ms bounds the whole attempt.</summary>
+    public int ConnectTimeoutSeconds { get; set; } = 10;
+
     /// <summary>Largest response body a connector reads from an external system.</summary>
     public int MaxResponseBytes { get; set; } = 4 * 1024 * 1024;
 
@@ -34,15 +37,4 @@ public sealed class IntegrationOptions
 
     /// <summary>How often each instance looks for sagas left unfinished by a stopped instance.</summary>
     public int SagaRecoveryIntervalMilliseconds { get; set; } = 5000;
-}
-
-/// <summary>
-/// The switch that lets outbound calls reach private and loopback addresses (local testing only). It is the webhooks'
-/// switch, <c>Webhooks:AllowPrivateTargets</c>, so that one setting governs every outbound call.
-/// </summary>
-public sealed class OutboundTargetOptions
-{
-    public const string Section = "Webhooks";
-
-    public bool AllowPrivateTargets { get; set; }
 }

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Smackdab.Inventory.Domain.Features.Outbound;
 using Smackdab.Inventory.Domain.Features.Integrations.Connectors;
 
 namespace Smackdab.Inventory.Domain.Features.Integrations;
@@ -9,7 +11,8 @@ public static class IntegrationServices
     public static IServiceCollection AddIntegrationConnectors(this IServiceCollection services)
     {
         services.AddSingleton<CredentialProtector>();
-        services.AddSingleton<IOutboundUrlGuard, InterimOutboundUrlGuard>();
+        services.AddOutboundHttpClient(ConnectorHttp.ClientName, sp => TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<IntegrationOptions>>().Value.ConnectTimeoutSeconds))
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<ConnectorHttp>();
         services.AddSingleton<CircuitBreakerStore>();
         services.AddSingleton<ConnectorCallLog>();

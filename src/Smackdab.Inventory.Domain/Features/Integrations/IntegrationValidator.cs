@@ -1,4 +1,6 @@
 using FluentValidation;
+using Microsoft.Extensions.Options;
+using Smackdab.Inventory.Domain.Features.Outbound;
 
 namespace Smackdab.Inventory.Domain.Features.Integrations;
 
@@ -7,14 +9,22 @@ public sealed class IntegrationWriteRequestValidator : AbstractValidator<Integra
     private const string EventTypePattern = "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$";
     private const string PathPattern = "^/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*$";
 
-    public IntegrationWriteRequestValidator(IOutboundUrlGuard guard)
+    public IntegrationWriteRequestValidator(OutboundUrlGuard guard, IOptions<OutboundOptions> outbound)
     {
+        // The webhooks' guard and switch: one set of SSRF rules for every outbound call.
+        async Task CheckUrlAsync(string? url, ValidationContext<IntegrationWriteRequest> context, CancellationToken ct)
+        {
+            if (!string.IsNullOrEmpty(url) && await guard.CheckAsync(url, outbound.Value.Policy, ct) is { } problem)
+            {
+                context.AddFailure(problem);
+            }
+        }
+
         RuleFor(r => r.Name).NotEmpty().WithMessage("Is required").MaximumLength(200);
         RuleFor(r => r.Type).NotEmpty().WithMessage("Is required")
             .Must(t => t is null || IntegrationTypes.All.Contains(t)).WithMessage($"Must be one of: {string.Join(", ", IntegrationTypes.All)}");
         RuleFor(r => r.Provider).MaximumLength(100);
-        RuleFor(r => r.BaseUrl).NotEmpty().WithMessage("Is required").MaximumLength(2000)
-            .Must(u => guard.Check(u) is null).WithMessage(r => guard.Check(r.BaseUrl) ?? "");
+        RuleFor(r => r.BaseUrl).NotEmpty().WithMessage("Is required").MaximumLength(OutboundUrlGuard.MaxUrlLength).CustomAsync(CheckUrlAsync);
         RuleFor(r => r.HealthPath).MaximumLength(500).Matches(PathPattern).WithMessage("Must be a path starting with /");
         RuleFor(r => r.EventsPath).MaximumLength(500).Matches(PathPattern).WithMessage("Must be a path starting with /");
         RuleFor(r => r.Status).Must(s => s is null || IntegrationStatuses.All.Contains(s)).WithMessage($"Must be one of: {string.Join(", ", IntegrationStatuses.All)}");
@@ -36,8 +46,8 @@ public sealed class IntegrationWriteRequestValidator : AbstractValidator<Integra
                 RuleFor(r => r.Authentication!.ApiKey).NotEmpty().WithMessage("Is required for api_key authentication"));
             When(r => r.Authentication!.Type == IntegrationAuthTypes.OAuth2, () =>
             {
-                RuleFor(r => r.Authentication!.TokenUrl).NotEmpty().WithMessage("Is required for oauth2 authentication").MaximumLength(2000)
-                    .Must(u => guard.Check(u) is null).WithMessage(r => guard.Check(r.Authentication!.TokenUrl) ?? "");
+                RuleFor(r => r.Authentication!.TokenUrl).NotEmpty().WithMessage("Is required for oauth2 authentication")
+                    .MaximumLength(OutboundUrlGuard.MaxUrlLength).CustomAsync(CheckUrlAsync);
                 RuleFor(r => r.Authentication!.ClientId).NotEmpty().WithMessage("Is required for oauth2 authentication");
                 RuleFor(r => r.Authentication!).Must(a => !string.IsNullOrEmpty(a.RefreshToken) || !string.IsNullOrEmpty(a.ClientSecret))
                     .WithName("authentication.refresh_token").WithMessage("A refresh_token or a client_secret is required for oauth2 authentication");

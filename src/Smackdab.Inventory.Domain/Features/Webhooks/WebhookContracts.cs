@@ -308,9 +308,9 @@ internal static class WebhookRules
 
 public sealed class CreateWebhookSubscriptionRequestValidator : AbstractValidator<CreateWebhookSubscriptionRequest>
 {
-    public CreateWebhookSubscriptionRequestValidator(OutboundUrlGuard guard, IOptions<WebhookOptions> options)
+    public CreateWebhookSubscriptionRequestValidator(OutboundUrlGuard guard, IOptions<WebhookOptions> options, IOptions<OutboundOptions> outbound)
     {
-        var policy = new OutboundPolicy(options.Value.AllowPrivateTargets);
+        var policy = outbound.Value.Policy;
         RuleFor(r => r.Url).CustomAsync(async (url, context, ct) =>
         {
             if (await guard.CheckAsync(url, policy, ct) is { } problem)
@@ -330,9 +330,9 @@ public sealed class CreateWebhookSubscriptionRequestValidator : AbstractValidato
 
 public sealed class UpdateWebhookSubscriptionRequestValidator : AbstractValidator<UpdateWebhookSubscriptionRequest>
 {
-    public UpdateWebhookSubscriptionRequestValidator(OutboundUrlGuard guard, IOptions<WebhookOptions> options)
+    public UpdateWebhookSubscriptionRequestValidator(OutboundUrlGuard guard, IOptions<WebhookOptions> options, IOptions<OutboundOptions> outbound)
     {
-        var policy = new OutboundPolicy(options.Value.AllowPrivateTargets);
+        var policy = outbound.Value.Policy;
         RuleFor(r => r.Url).CustomAsync(async (url, context, ct) =>
         {
             if (url is not null && await guard.CheckAsync(url, policy, ct) is { } problem)

@@ -15,7 +15,8 @@ public sealed record ClaimedDelivery(
     string Payload,
     string Url,
     IReadOnlyList<byte[]> SigningKeys,
-    int Attempts);
+    int Attempts,
+    string? CausedBy = null);
 
 /// <summary>How one attempt ended.</summary>
 public sealed record DeliveryOutcome(bool Succeeded, int? StatusCode, int LatencyMs, string? Error)
@@ -111,6 +112,12 @@ public sealed class WebhookDeliveryQueue(
             .Where(d => ids.Contains(d.Id))
             .Join(db.WebhookSubscriptions.IgnoreQueryFilters(), d => d.SubscriptionId, s => s.Id, (d, s) => new { Delivery = d, Subscription = s })
             .ToListAsync(ct);
+        // The trace of the request that wrote each event, so that the delivery's trace can link to it (null once pruned).
+        var eventIds = rows.Select(r => r.Delivery.EventId).Distinct().ToList();
+        var causes = await db.Events.IgnoreQueryFilters().AsNoTracking()
+            .Where(e => eventIds.Contains(e.EventId) && e.TraceParent != null)
+            .Select(e => new { e.EventId, e.TraceParent })
+            .ToDictionaryAsync(e => e.EventId, e => e.TraceParent, ct);
         return rows
             .OrderBy(r => r.Delivery.NextAttemptAt).ThenBy(r => r.Delivery.EventSequence)
             .Select(r => new ClaimedDelivery(
@@ -121,7 +128,8 @@ public sealed class WebhookDeliveryQueue(
                 r.Delivery.Payload,
                 r.Subscription.Url,
                 SigningKeys(r.Subscription, now),
-                r.Delivery.Attempts))
+                r.Delivery.Attempts,
+                causes.GetValueOrDefault(r.Delivery.EventId)))
             .ToList();
     }
 

@@ -7,8 +7,7 @@ public sealed class WebhookOptions
 {
     public const string Section = "Webhooks";
 
-    /// <summary>Lets subscriptions and deliveries reach private/loopback addresses (and http on loopback). Local testing only.</summary>
-    public bool AllowPrivateTargets { get; set; }
+    // Webhooks:AllowPrivateTargets is read by OutboundOptions: one switch for every outbound call.
 
     /// <summary>
     /// Base64 of 32 random bytes: the AES-256-GCM key that encrypts signing secrets at rest. Empty: a built-in development

@@ -1,24 +1,13 @@
 namespace Smackdab.Inventory.Domain.Features.Integrations.Connectors;
 
 /// <summary>
-/// The one HTTP stack of every connector: pooled connections, no redirects (a redirect could lead anywhere), every
-/// connection through the outbound URL guard, no HttpClient timeout (each call's Polly timeout governs).
+/// The one HTTP stack of every connector: the named client <see cref="ClientName"/> from the HTTP client factory, whose
+/// handler is the outbound guard's (pooled connections, no redirects, every connection checked against the SSRF rules) and
+/// which has no client timeout (each call's Polly timeout governs). See <see cref="IntegrationServices"/>.
 /// </summary>
-public sealed class ConnectorHttp : IDisposable
+public sealed class ConnectorHttp(IHttpClientFactory factory)
 {
-    public ConnectorHttp(IOutboundUrlGuard guard)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            ConnectCallback = guard.ConnectAsync,
-            UseCookies = false,
-        };
-        Client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-    }
+    public const string ClientName = "Smackdab.Connectors";
 
-    public HttpClient Client { get; }
-
-    public void Dispose() => Client.Dispose();
+    public HttpClient Client => factory.CreateClient(ClientName);
 }

@@ -1,7 +1,6 @@
 using FluentValidation;
 using Microsoft.Extensions.Options;
 using Smackdab.Inventory.Domain.Features.Outbound;
-using Smackdab.Inventory.Domain.Features.Webhooks;
 
 namespace Smackdab.Inventory.Domain.Features.Sync.Imports;
 
@@ -82,9 +81,9 @@ public sealed class CreateUrlImportRequestValidator : AbstractValidator<CreateUr
 {
     private static readonly string[] ReservedHeaders = ["host", "content-length", "content-type", "transfer-encoding", "connection", "te", "upgrade", "cookie", "expect"];
 
-    public CreateUrlImportRequestValidator(OutboundUrlGuard guard, IOptions<WebhookOptions> webhooks)
+    public CreateUrlImportRequestValidator(OutboundUrlGuard guard, IOptions<OutboundOptions> outbound)
     {
-        var policy = new OutboundPolicy(webhooks.Value.AllowPrivateTargets);
+        var policy = outbound.Value.Policy;
         RuleFor(r => r.DataUrl).CustomAsync(async (url, context, ct) =>
         {
             if (await guard.CheckAsync(url, policy, ct) is { } problem)
