@@ -17,10 +17,15 @@ public static class IntegrationSetup
             .Validate(
                 o => o.SyncPollIntervalMilliseconds > 0 && o.SyncBatchSize is > 0 and <= 10_000 && o.SyncLeaseSeconds > 0 && o.SyncRetrySeconds > 0,
                 "Integrations sync settings out of range")
+            .Validate(
+                o => o.PushPollIntervalMilliseconds > 0 && o.PushBatchSize is > 0 and <= 1000 && o.PushLeaseSeconds > 0
+                    && o.PushRetrySeconds > 0 && o.PushMaxRetrySeconds >= o.PushRetrySeconds,
+                "Integrations push settings out of range")
             .Validate(o => o.SagaLeaseSeconds > 0 && o.SagaRecoveryIntervalMilliseconds > 0, "Integrations saga settings out of range")
             .ValidateOnStart();
         services.AddIntegrationConnectors();
         services.AddHostedService<SyncWorker>();
+        services.AddHostedService<PushWorker>();
         services.AddHostedService<SagaRecoveryWorker>();
         return services;
     }

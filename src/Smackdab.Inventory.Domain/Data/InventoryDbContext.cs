@@ -156,6 +156,8 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<Features.Integrations.Sync.SyncJob> SyncJobs => Set<Features.Integrations.Sync.SyncJob>();
 
+    public DbSet<Features.Integrations.Push.IntegrationPush> IntegrationPushes => Set<Features.Integrations.Push.IntegrationPush>();
+
     public DbSet<Features.Sagas.Saga> Sagas => Set<Features.Sagas.Saga>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

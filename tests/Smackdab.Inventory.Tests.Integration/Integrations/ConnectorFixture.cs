@@ -13,7 +13,7 @@ namespace Smackdab.Inventory.Tests.Integration.Integrations;
 /// An API host that may target loopback (Webhooks:AllowPrivateTargets), a fault server on loopback, and connector
 /// "instances": service providers over the same database whose clock is a <see cref="SignallingClock"/>.
 /// </summary>
-public sealed class ConnectorFixture : IAsyncLifetime
+public class ConnectorFixture : IAsyncLifetime
 {
     public const int TimeoutMs = 7777;
 
@@ -29,10 +29,13 @@ public sealed class ConnectorFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Api = await ApiFactory.StartAsync(new Dictionary<string, string?> { ["Webhooks:AllowPrivateTargets"] = "true" });
+        Api = await ApiFactory.StartAsync(Settings);
         Tenant = await Tenant.CreateAsync(Api);
         Server = await FaultServer.StartAsync(Clock);
     }
+
+    /// <summary>The API host's configuration.</summary>
+    protected virtual Dictionary<string, string?> Settings => new() { ["Webhooks:AllowPrivateTargets"] = "true" };
 
     public async Task DisposeAsync()
     {
@@ -46,7 +49,7 @@ public sealed class ConnectorFixture : IAsyncLifetime
     }
 
     /// <summary>Another process's worth of connector services over the shared database.</summary>
-    public ServiceProvider NewInstance()
+    public ServiceProvider NewInstance(Action<IServiceCollection>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -55,6 +58,7 @@ public sealed class ConnectorFixture : IAsyncLifetime
         services.Configure<IntegrationOptions>(_ => { });
         services.Configure<OutboundOptions>(o => o.AllowPrivateTargets = true);
         services.AddIntegrationConnectors();
+        configure?.Invoke(services);
         var provider = services.BuildServiceProvider();
         _instances.Add(provider);
         return provider;

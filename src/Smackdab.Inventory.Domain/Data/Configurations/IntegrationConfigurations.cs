@@ -112,3 +112,21 @@ internal sealed class SagaConfiguration : IEntityTypeConfiguration<Features.Saga
         builder.HasIndex(s => new { s.Status, s.LeaseExpiresAt });
     }
 }
+
+internal sealed class IntegrationPushConfiguration : IEntityTypeConfiguration<Features.Integrations.Push.IntegrationPush>
+{
+    public void Configure(EntityTypeBuilder<Features.Integrations.Push.IntegrationPush> builder)
+    {
+        builder.ToTable("integration_pushes");
+        builder.HasKey(p => p.IntegrationId);
+        builder.Property(p => p.IntegrationId).HasMaxLength(64);
+        builder.Property(p => p.OrganizationId).HasMaxLength(64);
+        builder.Property(p => p.LastPushedEventId).HasMaxLength(64);
+        builder.Property(p => p.LastError).HasMaxLength(1000);
+        builder.Property(p => p.LeaseOwner).HasMaxLength(64);
+        builder.HasOne<Integration>().WithOne().HasForeignKey<Features.Integrations.Push.IntegrationPush>(p => p.IntegrationId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Organization>().WithMany().HasForeignKey(p => p.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        // The claim's scan: enabled pushes by when they are due.
+        builder.HasIndex(p => p.NextAttemptAt).HasFilter("enabled");
+    }
+}

@@ -24,8 +24,10 @@ public sealed record IntegrationWriteRequest
 
     public CircuitBreakerDto? CircuitBreaker { get; init; }
 
+    /// <summary>Event types pushed to this system once its push is enabled (PUT /v1/integrations/{id}/push).</summary>
     public IReadOnlyList<string>? Events { get; init; }
 
+    /// <summary>Path under base_url that pushed events are POSTed to (default /inventory-events).</summary>
     public string? EventsPath { get; init; }
 
     public static IntegrationWriteRequest Example => new()
@@ -45,7 +47,7 @@ public sealed record IntegrationWriteRequest
         },
         RetryPolicy = RetryPolicyDto.From(new RetryPolicy()),
         CircuitBreaker = CircuitBreakerDto.From(new CircuitBreakerSettings()),
-        Events = ["inventory.shipment.created"],
+        Events = ["inventory.shipment.confirmed"],
         EventsPath = "/inventory-events",
     };
 }

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Smackdab.Inventory.Domain.Common;
 using Smackdab.Inventory.Domain.Features.Integrations.Connectors;
 
@@ -76,6 +77,7 @@ public sealed class IntegrationOperationsService(
     CircuitBreakerStore breakers,
     TokenRefresher tokens,
     ConnectorClient connector,
+    Data.InventoryDbContext db,
     TimeProvider clock)
 {
     /// <summary>A health check slower than this reports degraded.</summary>
@@ -104,6 +106,9 @@ public sealed class IntegrationOperationsService(
     {
         var integration = await integrations.FindAsync(id, ct);
         var state = await breakers.ResetAsync(integration, ct);
+        // A push waiting for the breaker tries again at once: the reset is the operator saying the system is back.
+        await db.IntegrationPushes.Where(p => p.IntegrationId == integration.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.NextAttemptAt, (DateTime?)null), ct);
         return new CircuitBreakerResetResponse(state.State, integration.CircuitBreaker.HalfOpenMaxCalls, Durations.Describe(integration.CircuitBreaker.MonitoringWindowMs));
     }
 

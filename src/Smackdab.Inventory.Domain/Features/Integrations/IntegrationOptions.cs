@@ -32,6 +32,23 @@ public sealed class IntegrationOptions
     /// <summary>How long a sync job whose push failed waits before its next pass.</summary>
     public int SyncRetrySeconds { get; set; } = 30;
 
+    /// <summary>Run the push worker in this instance.</summary>
+    public bool PushWorkerEnabled { get; set; } = true;
+
+    /// <summary>How often each instance looks for integrations with events to push (new events also wake it at once).</summary>
+    public int PushPollIntervalMilliseconds { get; set; } = 1000;
+
+    /// <summary>Events read per pass of an integration's push.</summary>
+    public int PushBatchSize { get; set; } = 100;
+
+    /// <summary>Shortest lease on a push; each event extends it to cover the integration's whole retry schedule.</summary>
+    public int PushLeaseSeconds { get; set; } = 60;
+
+    /// <summary>Wait after a failed push before the next attempt; doubles with each failure in a row, up to PushMaxRetrySeconds.</summary>
+    public int PushRetrySeconds { get; set; } = 5;
+
+    public int PushMaxRetrySeconds { get; set; } = 300;
+
     /// <summary>How long an instance owns a saga it runs without saving progress; after that another instance resumes it.</summary>
     public int SagaLeaseSeconds { get; set; } = 60;
 

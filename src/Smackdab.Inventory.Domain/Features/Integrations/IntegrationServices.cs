@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Smackdab.Inventory.Domain.Features.Outbound;
 using Smackdab.Inventory.Domain.Features.Integrations.Connectors;
@@ -23,6 +24,9 @@ public static class IntegrationServices
         services.AddScoped<Sync.SyncJobService>();
         services.AddSingleton<Sync.SyncRunner>();
         services.AddSingleton<Sagas.SagaRunner>();
+        services.TryAddScoped<Events.EventReader>();
+        services.AddScoped<Push.PushService>();
+        services.AddSingleton<Push.PushRunner>();
         services.AddScoped<Sagas.FulfillmentService>();
         return services;
     }

@@ -6,7 +6,6 @@ namespace Smackdab.Inventory.Domain.Features.Integrations;
 
 public sealed class IntegrationWriteRequestValidator : AbstractValidator<IntegrationWriteRequest>
 {
-    private const string EventTypePattern = "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$";
     private const string PathPattern = "^/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*$";
 
     public IntegrationWriteRequestValidator(OutboundUrlGuard guard, IOptions<OutboundOptions> outbound)
@@ -30,7 +29,8 @@ public sealed class IntegrationWriteRequestValidator : AbstractValidator<Integra
         RuleFor(r => r.Status).Must(s => s is null || IntegrationStatuses.All.Contains(s)).WithMessage($"Must be one of: {string.Join(", ", IntegrationStatuses.All)}");
         RuleFor(r => r.TimeoutMs).InclusiveBetween(100, 120_000);
         RuleFor(r => r.Events).Must(e => e is null || e.Count <= 50).WithMessage("At most 50 event types");
-        RuleForEach(r => r.Events).NotEmpty().Matches(EventTypePattern).WithMessage("Must be an event type such as inventory.shipment.created");
+        RuleForEach(r => r.Events).Must(Webhooks.WebhookEventTypes.IsValidPattern)
+            .WithMessage("Must be an event type such as inventory.shipment.confirmed or shipment.confirmed, a prefix.* pattern or *");
 
         When(r => r.Authentication is not null, () =>
         {
