@@ -27,6 +27,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Answer>> _scripts = new();
     private readonly ConcurrentDictionary<string, int> _defaults = new();
 
+    /// <summary>The status recorded for a request whose connection was dropped (<see cref="ScriptDrop"/>).</summary>
+    public const int DroppedStatus = 0;
+
     private WebhookReceiver(WebApplication app) => _app = app;
 
     public string BaseUrl { get; private set; } = "";
@@ -67,6 +70,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The next call to <paramref name="path"/> waits <paramref name="delay"/> before answering 200.</summary>
     public void ScriptDelay(string path, TimeSpan delay) =>
         _scripts.GetOrAdd(path, _ => new ConcurrentQueue<Answer>()).Enqueue(new Answer(200, delay));
+
+    /// <summary>The next call to <paramref name="path"/> has its connection aborted without an answer (recorded with status 0).</summary>
+    public void ScriptDrop(string path) =>
+        _scripts.GetOrAdd(path, _ => new ConcurrentQueue<Answer>()).Enqueue(new Answer(DroppedStatus, TimeSpan.Zero));
 
     /// <summary>What calls to <paramref name="path"/> answer once the script is used up (200 unless set).</summary>
     public void SetDefault(string path, int status) => _defaults[path] = status;
@@ -112,6 +119,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
         }
 
         _received.Enqueue(new ReceivedWebhook(path, headers, body, DateTimeOffset.UtcNow, answer.Status));
+        if (answer.Status == DroppedStatus)
+        {
+            context.Abort();
+            return;
+        }
+
         if (answer.Delay > TimeSpan.Zero)
         {
             try
