@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Smackdab.Inventory.Domain.Data;
 using Smackdab.Inventory.Domain.Features.Integrations.Connectors;
+using Smackdab.Inventory.Domain.Features.Outbound;
 
 namespace Smackdab.Inventory.Domain.Features.Integrations.Sync;
 
@@ -35,6 +36,9 @@ public sealed class SyncRunner(
             return false;
         }
 
+        // Background work: the pass's connector calls carry a trace of their own.
+        using var activity = OutboundTelemetry.StartBackground("integration.sync", causedBy: null);
+        activity.SetTag("smackdab.sync_job.id", jobId);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
         var job = await db.SyncJobs.IgnoreQueryFilters().SingleAsync(j => j.Id == jobId, ct);
