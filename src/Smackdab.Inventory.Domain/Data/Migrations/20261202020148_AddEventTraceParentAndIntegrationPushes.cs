@@ -6,11 +6,18 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Smackdab.Inventory.Domain.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class AddIntegrationPushes : Migration
+    public partial class AddEventTraceParentAndIntegrationPushes : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<string>(
+                name: "trace_parent",
+                table: "events",
+                type: "character varying(64)",
+                maxLength: 64,
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "integration_pushes",
                 columns: table => new
@@ -65,6 +72,10 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
         {
             migrationBuilder.DropTable(
                 name: "integration_pushes");
+
+            migrationBuilder.DropColumn(
+                name: "trace_parent",
+                table: "events");
         }
     }
 }

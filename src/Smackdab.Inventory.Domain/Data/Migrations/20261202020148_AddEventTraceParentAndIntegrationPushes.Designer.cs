@@ -13,8 +13,8 @@ using Smackdab.Inventory.Domain.Data;
 namespace Smackdab.Inventory.Domain.Data.Migrations
 {
     [DbContext(typeof(InventoryDbContext))]
-    [Migration("20261202011916_AddIntegrationPushes")]
-    partial class AddIntegrationPushes
+    [Migration("20261202020148_AddEventTraceParentAndIntegrationPushes")]
+    partial class AddEventTraceParentAndIntegrationPushes
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -2602,6 +2602,11 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("DataUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("data_url");
+
                     b.Property<string>("DuplicateHandling")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -2675,6 +2680,15 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("source");
+
+                    b.Property<byte[]>("SourceCredentials")
+                        .HasColumnType("bytea")
+                        .HasColumnName("source_credentials");
+
+                    b.Property<string>("SourceSystem")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source_system");
 
                     b.Property<string>("Status")
                         .IsRequired()
