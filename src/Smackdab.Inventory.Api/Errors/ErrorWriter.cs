@@ -7,7 +7,13 @@ namespace Smackdab.Inventory.Api.Errors;
 /// <summary>Writes the error envelope. The one place outside MVC that produces an error body.</summary>
 public sealed class ErrorWriter(IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> jsonOptions, TimeProvider clock)
 {
-    public ErrorEnvelope Build(HttpContext context, string code, string message, IReadOnlyDictionary<string, object?>? details = null) => new()
+    public ErrorEnvelope Build(HttpContext context, string code, string message, IReadOnlyDictionary<string, object?>? details = null)
+    {
+        Observability.RequestErrorCode.Set(context, code);
+        return BuildEnvelope(context, code, message, details);
+    }
+
+    private ErrorEnvelope BuildEnvelope(HttpContext context, string code, string message, IReadOnlyDictionary<string, object?>? details) => new()
     {
         Error = new ErrorBody
         {

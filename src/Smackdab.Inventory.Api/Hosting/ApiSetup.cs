@@ -14,6 +14,7 @@ using Smackdab.Inventory.Api.Http;
 using Smackdab.Inventory.Api.Idempotency;
 using Smackdab.Inventory.Api.Integrations;
 using Smackdab.Inventory.Api.Middleware;
+using Smackdab.Inventory.Api.Observability;
 using Smackdab.Inventory.Api.OpenApi;
 using Smackdab.Inventory.Api.RateLimiting;
 using Smackdab.Inventory.Api.Security;
@@ -140,6 +141,7 @@ public static class ApiSetup
         services.AddOptions<Domain.Features.Outbound.OutboundOptions>().Bind(configuration.GetSection(Domain.Features.Outbound.OutboundOptions.Section));
         services.AddInventoryIntegrations(configuration, builder.Environment);
         services.AddInventoryWebhooks(configuration);
+        services.AddInventoryObservability(configuration);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Limits.MaxRequestBodySize = configuration.GetValue($"{ApiOptions.Section}:MaxRequestBodyBytes", 1024L * 1024));
@@ -156,6 +158,7 @@ public static class ApiSetup
         }
 
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseInventoryRequestMetrics();
         app.UseInventoryResponseCompression();
         app.UseSerilogRequestLogging(options =>
         {
@@ -202,6 +205,7 @@ public static class ApiSetup
 
         app.MapControllers();
         app.MapMigrationGuide();
+        app.MapInventoryMetrics();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
         return app;
@@ -243,7 +247,8 @@ internal static class HealthResponse
 {
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
-        var healthy = report.Status == HealthStatus.Healthy;
+        // Degraded (Redis down, an integration's breaker open) still serves traffic: 200, with the status saying so.
+        var healthy = report.Status != HealthStatus.Unhealthy;
         context.Response.StatusCode = healthy ? 200 : 503;
         var envelope = new Envelope.SuccessEnvelope<object>
         {
@@ -251,6 +256,12 @@ internal static class HealthResponse
             {
                 status = report.Status.ToString().ToLowerInvariant(),
                 checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant()),
+                details = report.Entries.ToDictionary(e => e.Key, e => new
+                {
+                    status = e.Value.Status.ToString().ToLowerInvariant(),
+                    description = e.Value.Description,
+                    data = e.Value.Data.Count == 0 ? null : e.Value.Data,
+                }),
             },
             Meta = Envelope.RequestInfo.BaseMeta(context),
             ResponseType = healthy ? "success" : "error",

@@ -160,6 +160,8 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
 
     public DbSet<Features.Sagas.Saga> Sagas => Set<Features.Sagas.Saga>();
 
+    public DbSet<Features.Observability.ApiRequestRollup> ApiRequestRollups => Set<Features.Observability.ApiRequestRollup>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryDbContext).Assembly);

@@ -1462,6 +1462,62 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                     b.ToTable("oauth_revocations", (string)null);
                 });
 
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Observability.ApiRequestRollup", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTime>("Minute")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("minute");
+
+                    b.Property<string>("Route")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("route");
+
+                    b.Property<string>("Method")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("method");
+
+                    b.Property<int>("StatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("status_code");
+
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("error_code");
+
+                    b.Property<double>("DurationMsMax")
+                        .HasColumnType("double precision")
+                        .HasColumnName("duration_ms_max");
+
+                    b.Property<double>("DurationMsSum")
+                        .HasColumnType("double precision")
+                        .HasColumnName("duration_ms_sum");
+
+                    b.PrimitiveCollection<long[]>("LatencyBuckets")
+                        .IsRequired()
+                        .HasColumnType("bigint[]")
+                        .HasColumnName("latency_buckets");
+
+                    b.Property<long>("RequestCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("request_count");
+
+                    b.HasKey("OrganizationId", "Minute", "Route", "Method", "StatusCode", "ErrorCode")
+                        .HasName("pk_api_request_rollups");
+
+                    b.HasIndex("Minute")
+                        .HasDatabaseName("ix_api_request_rollups_minute");
+
+                    b.ToTable("api_request_rollups", (string)null);
+                });
+
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Organizations.Branch", b =>
                 {
                     b.Property<string>("Id")
