@@ -20,6 +20,13 @@ public sealed class ObservabilityOptions
     /// </summary>
     public bool MetricsRequirePlatformKey { get; set; }
 
+    /// <summary>
+    /// Most series (label combinations) kept per instrument. Past it, new combinations are folded into one series labelled
+    /// otel_metric_overflow="true". Organizations x routes x clients can be many: each series costs a few hundred bytes.
+    /// </summary>
+    [Range(2000, 10_000_000)]
+    public int MetricsCardinalityLimit { get; set; } = 20_000;
+
     /// <summary>Create spans for requests, outbound HTTP calls and the "Smackdab.Inventory*" activity sources (W3C traceparent propagation).</summary>
     public bool TracingEnabled { get; set; } = true;
 

@@ -19,12 +19,18 @@ public static class ObservabilitySetup
         services.AddSingleton<RequestRecordQueue>();
         services.AddScoped<RequestRollupStore>();
         services.AddHostedService<RequestRollupWriter>();
+        services.AddOptions<DashboardOptions>().Bind(configuration.GetSection(DashboardOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<DashboardService>();
 
         var telemetry = services.AddOpenTelemetry()
             .WithMetrics(metrics =>
             {
                 metrics
                     .AddMeter(InventoryTelemetry.NamePattern)
+                    // Per organization and client, the SDK's default of 2000 series per instrument is soon reached.
+                    .AddView(instrument => instrument.Meter.Name.StartsWith(InventoryTelemetry.Name, StringComparison.Ordinal)
+                        ? new MetricStreamConfiguration { CardinalityLimit = settings.MetricsCardinalityLimit }
+                        : null)
                     // http.server.* (every request, including health and unmatched paths) and http.client.* (webhooks, connectors).
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation();
