@@ -8,7 +8,8 @@
 # the test fixtures create with initdb/pg_ctl. Redis: $SMACKDAB_TEST_REDIS
 # (host:port) if set, else a redis-server child process per fixture. This
 # script only makes sure the binaries exist (installing "postgresql" and
-# "redis-server" with apt when run as root); it starts no server itself. If
+# "redis-server", and "chromium" for the dashboard page test, with apt when
+# run as root); it starts no server itself. If
 # the Debian package auto-starts its default cluster on port 5432, that
 # cluster is left alone and not used.
 #
@@ -43,6 +44,11 @@ if [ -z "${SMACKDAB_TEST_REDIS:-}" ]; then
     smk_ensure_redis_installed
 else
     smk_log "using SMACKDAB_TEST_REDIS from the environment"
+fi
+# Headless Chromium drives the /dashboard page test (DashboardPageTests); the
+# test fails, not skips, when it is missing.
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+    smk_apt_install chromium
 fi
 
 # --- build and test ---------------------------------------------------------

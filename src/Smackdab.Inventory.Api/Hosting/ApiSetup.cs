@@ -205,7 +205,7 @@ public static class ApiSetup
 
         app.MapControllers();
         app.MapMigrationGuide();
-        app.MapInventoryMetrics();
+        app.MapInventoryObservability();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync }).AllowAnonymous();
         return app;

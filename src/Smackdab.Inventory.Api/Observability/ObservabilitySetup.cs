@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Smackdab.Inventory.Api.Dashboard;
 using Smackdab.Inventory.Api.Security;
 using Smackdab.Inventory.Domain.Common;
 using Smackdab.Inventory.Domain.Features.Observability;
@@ -57,6 +58,10 @@ public static class ObservabilitySetup
     /// <summary>Request metrics: early, outside the exception handler, so that every final status is seen.</summary>
     public static IApplicationBuilder UseInventoryRequestMetrics(this IApplicationBuilder app) =>
         app.UseMiddleware<RequestMetricsMiddleware>();
+
+    /// <summary>The Prometheus scrape endpoint and the dashboard page.</summary>
+    public static IEndpointRouteBuilder MapInventoryObservability(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapInventoryMetrics().MapDashboardPage();
 
     /// <summary>The Prometheus scrape endpoint: anonymous, or the platform key when Observability:MetricsRequirePlatformKey.</summary>
     public static IEndpointRouteBuilder MapInventoryMetrics(this IEndpointRouteBuilder endpoints)
