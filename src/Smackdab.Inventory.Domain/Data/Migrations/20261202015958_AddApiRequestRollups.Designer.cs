@@ -13,7 +13,7 @@ using Smackdab.Inventory.Domain.Data;
 namespace Smackdab.Inventory.Domain.Data.Migrations
 {
     [DbContext(typeof(InventoryDbContext))]
-    [Migration("20261202004119_AddApiRequestRollups")]
+    [Migration("20261202015958_AddApiRequestRollups")]
     partial class AddApiRequestRollups
     {
         /// <inheritdoc />
@@ -2572,6 +2572,11 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("DataUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("data_url");
+
                     b.Property<string>("DuplicateHandling")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -2645,6 +2650,15 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("source");
+
+                    b.Property<byte[]>("SourceCredentials")
+                        .HasColumnType("bytea")
+                        .HasColumnName("source_credentials");
+
+                    b.Property<string>("SourceSystem")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source_system");
 
                     b.Property<string>("Status")
                         .IsRequired()
