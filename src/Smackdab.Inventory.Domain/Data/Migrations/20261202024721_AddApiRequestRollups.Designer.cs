@@ -13,7 +13,7 @@ using Smackdab.Inventory.Domain.Data;
 namespace Smackdab.Inventory.Domain.Data.Migrations
 {
     [DbContext(typeof(InventoryDbContext))]
-    [Migration("20261202015958_AddApiRequestRollups")]
+    [Migration("20261202024721_AddApiRequestRollups")]
     partial class AddApiRequestRollups
     {
         /// <inheritdoc />
@@ -348,6 +348,11 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
                         .HasColumnName("resource_type");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("trace_parent");
 
                     b.HasKey("OrganizationId", "Sequence")
                         .HasName("pk_events");
@@ -763,6 +768,87 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasDatabaseName("ix_integration_calls_organization_id_at");
 
                     b.ToTable("integration_calls", (string)null);
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.Push.IntegrationPush", b =>
+                {
+                    b.Property<string>("IntegrationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("integration_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("Cursor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cursor");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("enabled");
+
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed_attempts");
+
+                    b.Property<DateTime?>("LastAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_attempt_at");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTime?>("LastPushedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_pushed_at");
+
+                    b.Property<string>("LastPushedEventId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("last_pushed_event_id");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTime?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<long>("PushedCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("pushed_count");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("IntegrationId")
+                        .HasName("pk_integration_pushes");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_integration_pushes_next_attempt_at")
+                        .HasFilter("enabled");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_integration_pushes_organization_id");
+
+                    b.ToTable("integration_pushes", (string)null);
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.Sync.SyncJob", b =>
@@ -3343,6 +3429,23 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_integration_calls_integrations_integration_id");
+                });
+
+            modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.Push.IntegrationPush", b =>
+                {
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Integrations.Integration", null)
+                        .WithOne()
+                        .HasForeignKey("Smackdab.Inventory.Domain.Features.Integrations.Push.IntegrationPush", "IntegrationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_integration_pushes_integrations_integration_id");
+
+                    b.HasOne("Smackdab.Inventory.Domain.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_integration_pushes_organizations_organization_id");
                 });
 
             modelBuilder.Entity("Smackdab.Inventory.Domain.Features.Integrations.Sync.SyncJob", b =>
