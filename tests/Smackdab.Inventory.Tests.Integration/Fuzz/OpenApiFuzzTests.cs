@@ -11,7 +11,7 @@ namespace Smackdab.Inventory.Tests.Integration.Fuzz;
 /// The fuzz suite: reads the API's own swagger.json and sends seeded generated requests to every operation it lists —
 /// valid-shaped ones with real ids (learned from earlier answers) and mutated ones. Every answer must be a 2xx, a 304 or a
 /// redirect, or a 4xx in the error envelope; never a 5xx. Afterwards the ledger audit must be consistent.
-/// Environment: SMACKDAB_FUZZ_SEED (replays a run), SMACKDAB_FUZZ_REQUESTS (default 10,500), SMACKDAB_FUZZ_PARALLELISM
+/// Environment: SMACKDAB_FUZZ_SEED (a number replays a run; "random" explores; default a fixed seed), SMACKDAB_FUZZ_REQUESTS (default 10,500), SMACKDAB_FUZZ_PARALLELISM
 /// (default 6; 1 replays the learning order exactly too).
 /// </summary>
 public sealed class OpenApiFuzzTests(ITestOutputHelper output)
@@ -327,8 +327,14 @@ public sealed class OpenApiFuzzTests(ITestOutputHelper output)
 
     private sealed record FuzzSettings(int Seed, int Requests, int Parallelism)
     {
+        /// <summary>
+        /// The seed of the default test command: fixed, so that CI checks the same requests every run. Set
+        /// SMACKDAB_FUZZ_SEED=random to explore new seeds (each failing seed is printed and replays with the variable).
+        /// </summary>
+        private const int DefaultSeed = 20261202;
+
         public static FuzzSettings FromEnvironment() => new(
-            Read("SMACKDAB_FUZZ_SEED") ?? Random.Shared.Next(1, int.MaxValue),
+            Environment.GetEnvironmentVariable("SMACKDAB_FUZZ_SEED") == "random" ? Random.Shared.Next(1, int.MaxValue) : Read("SMACKDAB_FUZZ_SEED") ?? DefaultSeed,
             Read("SMACKDAB_FUZZ_REQUESTS") ?? 10_500,
             Math.Max(1, Read("SMACKDAB_FUZZ_PARALLELISM") ?? 6));
 
