@@ -178,7 +178,7 @@ internal sealed class LocalPostgresCluster
         "-c fsync=off",
         _durableCommits ? "-c synchronous_commit=on" : "-c synchronous_commit=off",
         "-c full_page_writes=off",
-        "-c max_connections=400",
+        "-c max_connections=1200",
         "-c shared_buffers=128MB");
 
     private Task<ProcessResult> RunPostgresToolAsync(string tool, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)

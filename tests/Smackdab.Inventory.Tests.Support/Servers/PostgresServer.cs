@@ -159,7 +159,7 @@ public sealed class PostgresServer
     private static async Task<PostgresServer> StartTestcontainerAsync()
     {
         var container = new PostgreSqlBuilder(DockerImage)
-            .WithCommand("-c", "max_connections=400")
+            .WithCommand("-c", "max_connections=1200")
             .Build();
         using var timeout = new CancellationTokenSource(DockerStartTimeout);
         try
