@@ -139,9 +139,11 @@ public sealed class ImportTests
             var body = await Envelopes.ReadAsync(response);
             return (response.StatusCode, Body: body);
         }));
+        // Overlapping, the second gets 409 IDEMPOTENCY_IN_PROGRESS; arriving after the first finished, it is a 202 replay of
+        // the same import. Either way there is exactly one import.
         var accepted = answers.Where(a => a.StatusCode == HttpStatusCode.Accepted).ToList();
-        Assert.Single(accepted);
-        var id = accepted[0].Body.GetProperty("data").GetProperty("import_id").GetString()!;
+        Assert.NotEmpty(accepted);
+        var id = Assert.Single(accepted.Select(a => a.Body.GetProperty("data").GetProperty("import_id").GetString()!).Distinct());
         await ImportKit.WaitAsync(kit.Client, id);
 
         using var again = ImportKit.Form(csv, "data.csv", ("import_type", "transactions"));
