@@ -44,13 +44,18 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(20);
 
+    // Deliveries of one product go out one at a time; a redelivery waits for its lease (5 s). Far above a normal drain.
+    private static readonly TimeSpan WebhookDrainTimeout = TimeSpan.FromSeconds(60);
+
     [Theory]
     [InlineData("fast")]
     [InlineData("immediate")]
     public async Task Postgres_restart_under_keyed_writes_is_503_with_retry_after_then_recovers_with_nothing_lost_or_doubled(string mode)
     {
         await using var api = await StartApiAsync(commandTimeout: 5, connectionTimeout: 2);
-        var (kit, load) = await StartLoadAsync(api);
+        var kit = new StockKit(api, await Tenant.CreateAsync(api));
+        await using var webhooks = await WebhookTap.StartAsync(kit.Client, api.ConnectionString, kit.Tenant.OrganizationId);
+        var load = await StartLoadAsync(api, kit);
 
         await Task.Delay(TimeSpan.FromSeconds(1));
         var faultStart = load.Now;
@@ -62,7 +67,8 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
         await Task.Delay(TimeSpan.FromSeconds(1));
         await load.StopAsync();
 
-        var report = await FaultReport.BuildAsync(load, api.ConnectionString, $"postgres restart ({mode})", faultStart, back, recovered);
+        var delivered = await DrainWebhooksAsync(webhooks, load, RedeliveryWindow(load, faultStart, recovered ?? back));
+        var report = await FaultReport.BuildAsync(load, api.ConnectionString, $"postgres restart ({mode})", faultStart, back, recovered, delivered);
         report.AssertHeld(output, TimeSpan.FromSeconds(5 + 2) + Slack, load.Attempts, errorsMayHaveCommitted: mode == "immediate");
         Assert.True(report.DuringFault503 > 0, "the outage was never visible to a client: the test proved nothing");
         await AssertLedgerMatchesBalanceAsync(kit, api, load);
@@ -73,7 +79,9 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
     {
         await using var api = await StartApiAsync(commandTimeout: 5, connectionTimeout: 2);
         var limiter = api.Services.GetRequiredService<DistributedRateLimiter>();
-        var (kit, load) = await StartLoadAsync(api);
+        var kit = new StockKit(api, await Tenant.CreateAsync(api));
+        await using var webhooks = await WebhookTap.StartAsync(kit.Client, api.ConnectionString, kit.Tenant.OrganizationId);
+        var load = await StartLoadAsync(api, kit);
 
         await Task.Delay(TimeSpan.FromSeconds(1));
         // On a busy machine a slow Redis answer may already have tripped the breaker: start from a healthy limiter.
@@ -88,7 +96,9 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
         await Task.Delay(TimeSpan.FromSeconds(1));
         await load.StopAsync();
 
-        var report = await FaultReport.BuildAsync(load, api.ConnectionString, "redis kill and restart", faultStart, back, recovered);
+        // Webhook delivery does not use Redis: a redelivery here would be a bug.
+        var delivered = await DrainWebhooksAsync(webhooks, load, redeliveryWindow: null);
+        var report = await FaultReport.BuildAsync(load, api.ConnectionString, "redis kill and restart", faultStart, back, recovered, delivered);
         report.AssertHeld(output, TimeSpan.FromSeconds(5 + 2) + Slack, load.Attempts);
         Assert.True(degradedDuringOutage, "the limiter never noticed Redis was gone: the test proved nothing");
         Assert.Equal(0, report.ServiceUnavailable);
@@ -101,7 +111,9 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
     {
         const int commandTimeout = 1, connectionTimeout = 2;
         await using var api = await StartApiAsync(commandTimeout, connectionTimeout);
-        var (kit, load) = await StartLoadAsync(api);
+        var kit = new StockKit(api, await Tenant.CreateAsync(api));
+        await using var webhooks = await WebhookTap.StartAsync(kit.Client, api.ConnectionString, kit.Tenant.OrganizationId);
+        var load = await StartLoadAsync(api, kit);
 
         await Task.Delay(TimeSpan.FromSeconds(1));
         var faultStart = load.Now;
@@ -111,7 +123,9 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
         await Task.Delay(TimeSpan.FromSeconds(1));
         await load.StopAsync();
 
-        var report = await FaultReport.BuildAsync(load, api.ConnectionString, "slow database (held table lock)", faultStart, back, recovered);
+        // The lock is on the balances, which the delivery worker never touches: a redelivery here would be a bug.
+        var delivered = await DrainWebhooksAsync(webhooks, load, redeliveryWindow: null);
+        var report = await FaultReport.BuildAsync(load, api.ConnectionString, "slow database (held table lock)", faultStart, back, recovered, delivered);
         report.AssertHeld(output, TimeSpan.FromSeconds(commandTimeout + connectionTimeout) + Slack, load.Attempts);
         Assert.True(report.DuringFault503 > 0, "no request waited for the lock: the test proved nothing");
         await AssertLedgerMatchesBalanceAsync(kit, api, load);
@@ -122,7 +136,9 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
     {
         const int commandTimeout = 4, connectionTimeout = 1;
         await using var api = await StartApiAsync(commandTimeout, connectionTimeout, maxPoolSize: 3);
-        var (kit, load) = await StartLoadAsync(api);
+        var kit = new StockKit(api, await Tenant.CreateAsync(api));
+        await using var webhooks = await WebhookTap.StartAsync(kit.Client, api.ConnectionString, kit.Tenant.OrganizationId);
+        var load = await StartLoadAsync(api, kit);
 
         await Task.Delay(TimeSpan.FromSeconds(1));
         var faultStart = load.Now;
@@ -133,7 +149,9 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
         await Task.Delay(TimeSpan.FromSeconds(1));
         await load.StopAsync();
 
-        var report = await FaultReport.BuildAsync(load, api.ConnectionString, "connection pool exhausted (3 connections)", faultStart, back, recovered);
+        // The delivery worker shares the exhausted pool: recording an attempt may fail for want of a connection.
+        var delivered = await DrainWebhooksAsync(webhooks, load, RedeliveryWindow(load, faultStart, recovered ?? back));
+        var report = await FaultReport.BuildAsync(load, api.ConnectionString, "connection pool exhausted (3 connections)", faultStart, back, recovered, delivered);
         report.AssertHeld(output, TimeSpan.FromSeconds(commandTimeout + connectionTimeout) + Slack, load.Attempts);
         // Answered after the pool wait, well before the command timeout: these never got a connection.
         var poolWaits = load.Attempts.Count(a => a.Status == 503 && a.Elapsed < TimeSpan.FromSeconds(commandTimeout - 0.5));
@@ -155,7 +173,7 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
 
     private Task<ApiFactory> StartApiAsync(int commandTimeout, int connectionTimeout, int maxPoolSize = 40) =>
         ApiFactory.StartAsync(
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(WebhookTap.ApiSettings)
             {
                 ["Redis:Configuration"] = servers.Redis.Configuration,
                 ["Redis:BreakerBreakSeconds"] = "1",
@@ -167,17 +185,27 @@ public sealed class DependencyFaultTests(DedicatedServersFixture servers, ITestO
             },
             server: servers.Postgres);
 
-    private static async Task<(StockKit Kit, KeyedWriteLoad Load)> StartLoadAsync(ApiFactory api)
+    private static async Task<KeyedWriteLoad> StartLoadAsync(ApiFactory api, StockKit kit)
     {
-        var kit = new StockKit(api, await Tenant.CreateAsync(api));
         var product = await kit.ProductAsync();
         var location = await kit.LocationAsync();
         var client = kit.Tenant.Client(api, autoIdempotencyKey: false);
         client.Timeout = TimeSpan.FromSeconds(60);
         var load = new KeyedWriteLoad(_ => client, product, location);
         load.Start();
-        return (kit, load);
+        return load;
     }
+
+    /// <summary>
+    /// While the database is away the delivery worker may send a webhook and then fail to record it; the delivery is sent
+    /// again when its lease lapses. Such a first request was sent up to an attempt's timeout before the fault, and may
+    /// fail to be recorded until shortly after recovery (a stale pooled connection fails once).
+    /// </summary>
+    private static (DateTimeOffset, DateTimeOffset) RedeliveryWindow(KeyedWriteLoad load, TimeSpan faultStart, TimeSpan faultEnd) =>
+        (load.UtcAt(faultStart) - TimeSpan.FromSeconds(2), load.UtcAt(faultEnd) + TimeSpan.FromSeconds(5));
+
+    private static Task<WebhookDeliveryCheck> DrainWebhooksAsync(WebhookTap webhooks, KeyedWriteLoad load, (DateTimeOffset, DateTimeOffset)? redeliveryWindow) =>
+        webhooks.DrainAsync(load.UtcAt(load.Now), WebhookDrainTimeout, redeliveryWindow);
 
     /// <summary>Takes an exclusive lock on the balances (every write needs them) on the test's own connection, holds it, releases it.</summary>
     private static async Task HoldTableLockAsync(string connectionString, TimeSpan hold)

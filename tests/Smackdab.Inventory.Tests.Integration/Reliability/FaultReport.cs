@@ -27,7 +27,8 @@ public sealed record FaultReport(
     int RetriedNotExactlyOnce,
     TimeSpan? Recovery,
     TimeSpan MaxLatency,
-    EventFeedCheck Events)
+    EventFeedCheck Events,
+    WebhookDeliveryCheck? Webhooks = null)
 {
     /// <summary>Figures of every fault test in this run, also written to TestResults/reliability-figures.txt.</summary>
     private static readonly Lock FileLock = new();
@@ -38,7 +39,8 @@ public sealed record FaultReport(
     /// <param name="faultStart">When the fault began (load clock).</param>
     /// <param name="dependencyBack">When the dependency was healthy again (load clock).</param>
     /// <param name="recovered">When the first request after <paramref name="dependencyBack"/> succeeded (load clock).</param>
-    public static async Task<FaultReport> BuildAsync(KeyedWriteLoad load, string connectionString, string fault, TimeSpan faultStart, TimeSpan dependencyBack, TimeSpan? recovered)
+    /// <param name="webhooks">What the test's webhook receiver got (see <see cref="WebhookTap"/>), where the test subscribed one.</param>
+    public static async Task<FaultReport> BuildAsync(KeyedWriteLoad load, string connectionString, string fault, TimeSpan faultStart, TimeSpan dependencyBack, TimeSpan? recovered, WebhookDeliveryCheck? webhooks = null)
     {
         var attempts = load.Attempts.ToList();
         var ledger = await LedgerRows.ByReferenceAsync(connectionString, load.ProductId);
@@ -72,10 +74,13 @@ public sealed record FaultReport(
             retriedWrong,
             recovered is null ? null : recovered.Value - dependencyBack,
             attempts.Count == 0 ? TimeSpan.Zero : attempts.Max(a => a.Elapsed),
-            await EventFeedCheck.RunAsync(connectionString, load.ProductId));
+            await EventFeedCheck.RunAsync(connectionString, load.ProductId),
+            webhooks);
     }
 
-    public string Figures => string.Create(CultureInfo.InvariantCulture,
+    public string Figures => FeedFigures + (Webhooks is null ? "" : "; " + Webhooks.Figures);
+
+    private string FeedFigures => string.Create(CultureInfo.InvariantCulture,
         $"[{Fault}] requests {Requests}; during the fault {DuringFault} (2xx {DuringFaultSuccess}, 503 {DuringFault503}); " +
         $"total 2xx {Success}, 503 {ServiceUnavailable}, no answer {NoAnswer}, other {Other}; lost: {Lost}, duplicated: {Duplicated}, " +
         $"errors that left a row: {LeftoversOfErrors}, unanswered that committed: {NoAnswerCommitted}; retried operations {RetriedOperations}, not exactly once: {RetriedNotExactlyOnce}; " +
@@ -124,6 +129,17 @@ public sealed record FaultReport(
         Assert.Equal(0, RetriedNotExactlyOnce);
         Assert.NotNull(Recovery);
         Assert.True(Events.Held, Events.Figures);
+        if (Webhooks is { } webhooks)
+        {
+            Assert.True(webhooks.DrainTime is not null, "webhooks did not drain in time: " + webhooks.Figures);
+            Assert.True(webhooks.Events > 0, "no event matched the subscription: the webhook check proved nothing");
+            Assert.Equal(0, webhooks.Missing);
+            Assert.Equal(0, webhooks.Unexpected);
+            Assert.Equal(0, webhooks.BadSignatures);
+            Assert.Equal(0, webhooks.BodyMismatches);
+            Assert.Equal(0, webhooks.OutOfOrder);
+            Assert.True(webhooks.DuplicatesOutsideWindow == 0, "a webhook-id was sent again without a fault that explains it: " + webhooks.Figures);
+        }
         Assert.True(MaxLatency < maxLatency, $"a request took {MaxLatency}, over the configured bound {maxLatency}");
     }
 }

@@ -37,11 +37,15 @@ public sealed class KeyedWriteLoad(Func<int, HttpClient> clientFor, string produ
     private CancellationTokenSource? _stop;
     private Task? _running;
     private int _nextOperation;
+    private DateTimeOffset _startedAtUtc;
 
     public IReadOnlyCollection<Attempt> Attempts => _attempts;
 
     /// <summary>Time since <see cref="Start"/>; the same clock as <see cref="Attempt.StartedAt"/>.</summary>
     public TimeSpan Now => _clock.Elapsed;
+
+    /// <summary>The wall-clock time of a point on the load clock (to compare with what a webhook receiver recorded).</summary>
+    public DateTimeOffset UtcAt(TimeSpan loadTime) => _startedAtUtc + loadTime;
 
     public string ProductId => productId;
 
@@ -50,6 +54,7 @@ public sealed class KeyedWriteLoad(Func<int, HttpClient> clientFor, string produ
     public void Start()
     {
         _stop = new CancellationTokenSource();
+        _startedAtUtc = DateTimeOffset.UtcNow;
         _clock.Start();
         _running = Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(() => WorkerAsync(w, retrying: w % 2 == 1, _stop.Token))));
     }
