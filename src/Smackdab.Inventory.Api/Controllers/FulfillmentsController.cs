@@ -21,7 +21,13 @@ public sealed class FulfillmentsController(FulfillmentService fulfillments) : Ap
     public async Task<IActionResult> Create([FromBody] FulfillmentRequest request, CancellationToken ct)
     {
         var saga = await fulfillments.StartAsync(request, ct);
-        var message = saga.Status == SagaStatuses.Completed ? "Fulfillment completed" : "Fulfillment failed and was compensated";
+        var message = saga.Status switch
+        {
+            SagaStatuses.Completed => "Fulfillment completed",
+            SagaStatuses.Compensated => "Fulfillment failed and was compensated",
+            SagaStatuses.Failed => "Fulfillment failed and its compensation failed; it needs an operator",
+            _ => "Fulfillment is still running; follow it at the Location",
+        };
         return Created(saga, message, $"/v1/sagas/{saga.SagaId}");
     }
 

@@ -1,3 +1,4 @@
+using Npgsql;
 using Smackdab.Inventory.Tests.Integration.Ledger;
 using Smackdab.Inventory.Tests.Support.Servers;
 
@@ -192,5 +193,87 @@ public sealed class FulfillmentSagaTests(SagaFixture fixture) : IClassFixture<Sa
         Assert.Equal([sagaId, sagaId], Server.Received.Where(r => r.Path == path).Select(r => r.Headers["Idempotency-Key"]).ToList());
         var stock = new StockKit(second, kit.Tenant);
         await AssertLedgerMatchesBalanceAsync(stock, product, location, 90);
+    }
+
+    [Fact]
+    public async Task A_step_slower_than_the_lease_is_not_taken_over_and_run_again_while_its_run_is_alive()
+    {
+        // The lease is 1 s and the recovery worker looks every 200 ms: without renewal it would take this saga over
+        // mid-call and run the external step a second time (seen as a flaky double call under load).
+        var (kit, product, location, integration, prefix) = await SetUpAsync(fixture.Api, Server);
+        var path = prefix + "/fulfillments";
+        Server.Enqueue(path, Fault.Slow(TimeSpan.FromSeconds(3)));
+
+        using var response = await kit.Client.PostAsJsonAsync("/v1/fulfillments", Fulfil(product, location, integration, 10));
+        var saga = await Envelopes.SuccessAsync(response, HttpStatusCode.Created);
+
+        var id = saga.GetProperty("saga_id").GetString()!;
+        Assert.Equal("completed", saga.GetProperty("status").GetString());
+        // Give a takeover (were there one) time to show.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(1, Server.CountFor(path));
+        Assert.Equal(1, await AllocationsOfAsync(id));
+        using var get = await kit.Client.GetAsync($"/v1/sagas/{id}");
+        var stored = await Envelopes.SuccessAsync(get);
+        Assert.Equal("completed", stored.GetProperty("status").GetString());
+        Assert.All(Steps(stored).Values, s => Assert.Equal("completed", s));
+        await AssertLedgerMatchesBalanceAsync(kit, product, location, 90);
+    }
+
+    [Fact]
+    public async Task A_run_whose_lease_was_taken_over_stops_without_overwriting_the_new_owner_and_the_new_owner_finishes()
+    {
+        var (kit, product, location, integration, prefix) = await SetUpAsync(fixture.Api, Server);
+        var path = prefix + "/fulfillments";
+        Server.Enqueue(path, Fault.Slow(TimeSpan.FromSeconds(3)));
+
+        var call = kit.Client.PostAsJsonAsync("/v1/fulfillments", Fulfil(product, location, integration, 10));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Server.CountFor(path) == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        // While the external call is in flight, another run takes the saga over (as after a stall longer than the lease).
+        var sagaId = JsonDocument.Parse(Server.Received.Single(r => r.Path == path).Body).RootElement.GetProperty("saga_id").GetString()!;
+        Assert.Equal(1, await SqlAsync("UPDATE sagas SET lease_owner = 'takeover-test', lease_expires_at = now() + interval '1 hour' WHERE id = @id", sagaId));
+
+        using var response = await call;
+        var answered = await Envelopes.SuccessAsync(response, HttpStatusCode.Created);
+        // The first run's answer is the saga as the new owner holds it: its own step result was not saved over it.
+        Assert.Equal("running", answered.GetProperty("status").GetString());
+        Assert.Equal("running", Steps(answered)["call_external_system"]);
+        Assert.Equal(1, await SqlAsync("SELECT count(*) FROM sagas WHERE id = @id AND lease_owner = 'takeover-test' AND status = 'running'", sagaId));
+
+        // The new owner "dies": its lease lapses, the recovery worker resumes the saga and completes it, calling again with the same key.
+        await SqlAsync("UPDATE sagas SET lease_expires_at = now() - interval '1 second' WHERE id = @id", sagaId);
+        JsonElement saga;
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            await Task.Delay(100);
+            using var get = await kit.Client.GetAsync($"/v1/sagas/{sagaId}");
+            saga = await Envelopes.SuccessAsync(get);
+        }
+        while (saga.GetProperty("status").GetString() is "running" or "compensating" && DateTime.UtcNow < deadline);
+
+        Assert.Equal("completed", saga.GetProperty("status").GetString());
+        Assert.Equal([sagaId, sagaId], Server.Received.Where(r => r.Path == path).Select(r => r.Headers["Idempotency-Key"]).ToList());
+        Assert.Equal(1, await AllocationsOfAsync(sagaId));
+        await AssertLedgerMatchesBalanceAsync(kit, product, location, 90);
+    }
+
+    private Task<int> AllocationsOfAsync(string sagaId) => SqlAsync("SELECT count(*) FROM allocations WHERE reference = @id", sagaId);
+
+    /// <summary>Runs SQL on the test's own connection: a count for a SELECT, the affected rows otherwise.</summary>
+    private async Task<int> SqlAsync(string sql, string sagaId)
+    {
+        await using var connection = new NpgsqlConnection(fixture.Api.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("id", sagaId);
+        return sql.StartsWith("SELECT", StringComparison.Ordinal)
+            ? (int)(long)(await command.ExecuteScalarAsync())!
+            : await command.ExecuteNonQueryAsync();
     }
 }

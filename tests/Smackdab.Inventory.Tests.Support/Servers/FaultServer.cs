@@ -22,6 +22,9 @@ public abstract record Fault
 
     /// <summary>Aborts the connection without a response.</summary>
     public static Fault Drop() => new DropFault();
+
+    /// <summary>Answers 200 with <paramref name="body"/> after <paramref name="delay"/> (a slow but healthy endpoint).</summary>
+    public static Fault Slow(TimeSpan delay, string body = "{\"ok\":true}") => new SlowFault(delay, body);
 }
 
 public sealed record StatusFault(int Status, string Body, int? RetryAfterSeconds) : Fault;
@@ -29,6 +32,8 @@ public sealed record StatusFault(int Status, string Body, int? RetryAfterSeconds
 public sealed record HangFault : Fault;
 
 public sealed record DropFault : Fault;
+
+public sealed record SlowFault(TimeSpan Delay, string Body) : Fault;
 
 /// <summary>One request the server received, stamped with the test's clock.</summary>
 public sealed record ReceivedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body, DateTimeOffset At);
@@ -162,6 +167,19 @@ public sealed class FaultServer : IAsyncDisposable
                 break;
             case DropFault:
                 context.Abort();
+                break;
+            case SlowFault slow:
+                try
+                {
+                    await Task.Delay(slow.Delay, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(slow.Body);
                 break;
         }
     }

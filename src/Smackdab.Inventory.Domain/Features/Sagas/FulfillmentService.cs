@@ -30,6 +30,7 @@ public sealed class FulfillmentService(
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
+        var leaseOwner = SagaRunner.NewLeaseOwner();
         var saga = new Saga
         {
             Id = PublicId.New(PublicId.Saga),
@@ -43,7 +44,7 @@ public sealed class FulfillmentService(
             Reference = request.Reference,
             ExternalPath = request.ExternalPath ?? "/fulfillments",
             Steps = SagaRunner.FulfillmentSteps(),
-            LeaseOwner = runner.InstanceId,
+            LeaseOwner = leaseOwner,
             LeaseExpiresAt = runner.LeaseUntil(),
             CreatedAt = now,
             UpdatedAt = now,
@@ -57,7 +58,7 @@ public sealed class FulfillmentService(
             await own.SaveChangesAsync(CancellationToken.None);
         }
 
-        return await runner.RunAsync(saga.Id, ct);
+        return await runner.RunAsync(saga.Id, leaseOwner, ct);
     }
 
     public async Task<SagaResponse> GetAsync(string id, CancellationToken ct) =>

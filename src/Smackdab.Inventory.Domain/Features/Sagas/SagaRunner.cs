@@ -18,6 +18,14 @@ namespace Smackdab.Inventory.Domain.Features.Sagas;
 /// before the next step starts. Steps are written so that running one again after a crash finds what the first run did
 /// (the allocation and the shipment carry the saga id; the external call carries it as Idempotency-Key), which is what
 /// lets another instance resume a saga whose lease ran out. A failed step compensates the completed ones in reverse.
+/// <para>
+/// Each run holds the saga under its own lease owner token (one per run, not per instance: the recovery worker of the
+/// same instance must not take over a run that is alive). While a run is alive it renews the lease every third of
+/// <see cref="IntegrationOptions.SagaLeaseSeconds"/>, so a step slower than the lease (an external call, a busy database)
+/// is not taken over and run a second time. Every save is fenced on the owner token: a run that lost its lease (its
+/// process stalled past the lease and another run took over) stops at its next save instead of overwriting the new
+/// run's record.
+/// </para>
 /// </summary>
 public sealed class SagaRunner(
     IServiceScopeFactory scopes,
@@ -28,8 +36,6 @@ public sealed class SagaRunner(
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private readonly string _instanceId = Guid.NewGuid().ToString("N");
-
     public static List<SagaStep> FulfillmentSteps() =>
     [
         new() { Step = 1, Action = SagaActions.ReserveInventory, Compensation = SagaActions.ReleaseReservation },
@@ -37,14 +43,43 @@ public sealed class SagaRunner(
         new() { Step = 3, Action = SagaActions.CallExternalSystem, Compensation = SagaActions.NotifyExternalSystem },
     ];
 
-    public string InstanceId => _instanceId;
+    /// <summary>A lease owner token for one run of a saga.</summary>
+    public static string NewLeaseOwner() => Guid.NewGuid().ToString("N");
 
     public DateTime LeaseUntil() => clock.GetUtcNow().UtcDateTime.AddSeconds(options.Value.SagaLeaseSeconds);
 
-    /// <summary>Drives the saga to completed or compensated. A cancellation leaves it as it is, for recovery.</summary>
-    public async Task<SagaResponse> RunAsync(string sagaId, CancellationToken ct)
+    /// <summary>
+    /// Drives the saga, held under <paramref name="leaseOwner"/>, to completed or compensated. A cancellation leaves it as it
+    /// is, for recovery; a lost lease leaves it to the run that took it over. Either way the answer is the saga as stored.
+    /// </summary>
+    public async Task<SagaResponse> RunAsync(string sagaId, string leaseOwner, CancellationToken ct)
+    {
+        using var stopRenewing = new CancellationTokenSource();
+        var renewing = RenewLeaseAsync(sagaId, leaseOwner, stopRenewing.Token);
+        try
+        {
+            return await DriveAsync(sagaId, leaseOwner, ct);
+        }
+        catch (SagaLeaseLostException)
+        {
+            logger.LogWarning("Saga {SagaId} was taken over by another run after its lease lapsed; this run stops", sagaId);
+            return SagaResponse.From(await LoadAsync(sagaId));
+        }
+        finally
+        {
+            await stopRenewing.CancelAsync();
+            await renewing;
+        }
+    }
+
+    private async Task<SagaResponse> DriveAsync(string sagaId, string leaseOwner, CancellationToken ct)
     {
         var saga = await LoadAsync(sagaId);
+        if (saga.LeaseOwner != leaseOwner)
+        {
+            throw new SagaLeaseLostException();
+        }
+
         if (saga.Status == SagaStatuses.Running)
         {
             foreach (var step in saga.Steps.OrderBy(s => s.Step).Where(s => s.Status != SagaStepStatuses.Completed))
@@ -93,6 +128,7 @@ public sealed class SagaRunner(
     public async Task<bool> RecoverNextAsync(CancellationToken ct)
     {
         string? sagaId;
+        var owner = NewLeaseOwner();
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
@@ -100,7 +136,7 @@ public sealed class SagaRunner(
             var until = LeaseUntil();
             sagaId = (await db.Database.SqlQuery<string>(
                 $"""
-                UPDATE sagas SET lease_owner = {_instanceId}, lease_expires_at = {until}
+                UPDATE sagas SET lease_owner = {owner}, lease_expires_at = {until}
                 WHERE id = (
                     SELECT id FROM sagas
                     WHERE status IN ('running', 'compensating') AND (lease_expires_at IS NULL OR lease_expires_at < {now})
@@ -117,7 +153,7 @@ public sealed class SagaRunner(
         }
 
         logger.LogWarning("Recovering saga {SagaId} left unfinished by a stopped instance", sagaId);
-        await RunAsync(sagaId, ct);
+        await RunAsync(sagaId, owner, ct);
         return true;
     }
 
@@ -284,28 +320,93 @@ public sealed class SagaRunner(
         return await db.Sagas.IgnoreQueryFilters().AsNoTracking().SingleAsync(s => s.Id == sagaId, CancellationToken.None);
     }
 
-    /// <summary>Saves the whole saga (steps included) and renews this instance's lease; never cancelled, so the record stays true.</summary>
+    /// <summary>
+    /// Saves the whole saga (steps included) and renews the lease, only while this run still owns it (else
+    /// <see cref="SagaLeaseLostException"/>); never cancelled, so the record stays true.
+    /// </summary>
     private async Task SaveAsync(Saga saga)
     {
-        saga.LeaseOwner = _instanceId;
-        saga.LeaseExpiresAt = LeaseUntil();
-        saga.UpdatedAt = Now;
-        saga.Version++;
+        var owner = saga.LeaseOwner;
+        var until = LeaseUntil();
+        var now = Now;
+        var version = saga.Version + 1;
+        var steps = saga.StepsJson;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
-        db.Sagas.Update(saga);
-        await db.SaveChangesAsync(CancellationToken.None);
-        db.Entry(saga).State = EntityState.Detached;
+        var saved = await db.Sagas.IgnoreQueryFilters().Where(s => s.Id == saga.Id && s.LeaseOwner == owner)
+            .ExecuteUpdateAsync(
+                u => u.SetProperty(s => s.Status, saga.Status)
+                    .SetProperty(s => s.StepsJson, steps)
+                    .SetProperty(s => s.Error, saga.Error)
+                    .SetProperty(s => s.CompletedAt, saga.CompletedAt)
+                    .SetProperty(s => s.LeaseExpiresAt, until)
+                    .SetProperty(s => s.UpdatedAt, now)
+                    .SetProperty(s => s.Version, version),
+                CancellationToken.None);
+        if (saved == 0)
+        {
+            throw new SagaLeaseLostException();
+        }
+
+        saga.LeaseExpiresAt = until;
+        saga.UpdatedAt = now;
+        saga.Version = version;
     }
 
     /// <summary>Saves the finished saga and gives up the lease: no instance needs to look at it again.</summary>
     private async Task ReleaseLeaseAsync(Saga saga)
     {
         await SaveAsync(saga);
+        var owner = saga.LeaseOwner;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
-        await db.Sagas.IgnoreQueryFilters().Where(s => s.Id == saga.Id)
+        await db.Sagas.IgnoreQueryFilters().Where(s => s.Id == saga.Id && s.LeaseOwner == owner)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.LeaseOwner, (string?)null).SetProperty(s => s.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
         saga.LeaseExpiresAt = null;
+    }
+
+    /// <summary>
+    /// Extends the lease every third of its length while the run is alive, so that a slow step is not taken over. Stops
+    /// quietly when the run ends or the lease is no longer this run's (the next save then fails).
+    /// </summary>
+    private async Task RenewLeaseAsync(string sagaId, string owner, CancellationToken stop)
+    {
+        var every = TimeSpan.FromSeconds(Math.Max(options.Value.SagaLeaseSeconds / 3.0, 0.1));
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(every, clock, stop);
+                var until = LeaseUntil();
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
+                var renewed = await db.Sagas.IgnoreQueryFilters()
+                    .Where(s => s.Id == sagaId && s.LeaseOwner == owner
+                        && (s.Status == SagaStatuses.Running || s.Status == SagaStatuses.Compensating))
+                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.LeaseExpiresAt, until), stop);
+                if (renewed == 0)
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The database is away: try again; the run's own next save decides whether the lease is still ours.
+                logger.LogWarning(e, "Could not renew the lease of saga {SagaId}", sagaId);
+            }
+        }
+    }
+
+    /// <summary>The saga's lease is no longer this run's: another run took it over.</summary>
+    private sealed class SagaLeaseLostException : Exception
+    {
+        public SagaLeaseLostException()
+            : base("The saga's lease was taken over by another run")
+        {
+        }
     }
 }
