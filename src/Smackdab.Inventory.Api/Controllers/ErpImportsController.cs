@@ -18,8 +18,13 @@ public sealed class ErpImportsController(ImportService imports) : ApiControllerB
     /// <remarks>Answers 202 at once; the worker fetches <c>data_url</c> (https on a public address; a literal private or loopback
     /// address is refused here with 400, a host that resolves to one when the worker connects fails the job), then validates and
     /// applies it like <c>POST /v1/inventory/import</c>. <c>authentication</c> (<c>api_key</c> in <c>header</c>, default X-API-Key,
-    /// or <c>bearer</c>) is sent with the fetch, stored encrypted and erased after it. Poll <c>…/{id}/status</c>. The same
-    /// <c>Idempotency-Key</c> with the same body replays the first answer and imports nothing twice. See docs/imports.md.</remarks>
+    /// or <c>bearer</c>; plus optional further <c>headers</c> such as X-Organization-ID) is sent with the fetch, stored encrypted
+    /// and erased after it. A fetched file that is gzip (by its magic bytes) is decompressed, and an encrypted Smackdab export
+    /// (<c>encryption=aes256</c>) is decrypted with <c>encryption_key</c> — the key its export showed once; it is stored encrypted
+    /// until the file is decoded, never returned or logged, and a wrong key fails the import with DECRYPTION_FAILED, applying
+    /// nothing. <c>processing_options.error_handling</c> continue|stop decides what happens at a failing record (table in
+    /// docs/imports.md). Poll <c>…/{id}/status</c>. The same <c>Idempotency-Key</c> with the same body replays the first answer
+    /// and imports nothing twice. See docs/imports.md.</remarks>
     [HttpPost(Base)]
     [BulkOperation]
     [RequireScope(Scopes.TransactionsCreate)]

@@ -31,6 +31,9 @@ public sealed class ImportForm
 
     [FromForm(Name = "duplicate_handling")]
     public string? DuplicateHandling { get; init; }
+
+    [FromForm(Name = "error_handling")]
+    public string? ErrorHandling { get; init; }
 }
 
 [Tags("Imports")]
@@ -41,7 +44,7 @@ public sealed class ImportsController(ImportService imports, ListQueryParser lis
     /// <summary>Upload a file to import.</summary>
     /// <remarks><c>multipart/form-data</c> with <c>file</c> (CSV with a header row, or JSON: an array of records or an export file),
     /// <c>format</c> csv|json, <c>import_type</c> products|transactions|counts, <c>mapping_id</c>, <c>validation_mode</c> strict|lenient,
-    /// <c>duplicate_handling</c> skip|update|fail. Answers 202 with <c>import_id</c> and <c>validation_url</c>; every row is validated
+    /// <c>duplicate_handling</c> skip|update|fail, <c>error_handling</c> continue|stop (with validation_mode; table in docs/imports.md). Answers 202 with <c>import_id</c> and <c>validation_url</c>; every row is validated
     /// first (strict: nothing applies if any row fails), then rows apply through the ledger in chunks. Sending the same file and
     /// fields again with the same <c>Idempotency-Key</c> replays the first answer and imports nothing twice. See docs/imports.md.</remarks>
     [HttpPost("v1/inventory/import")]
@@ -66,6 +69,7 @@ public sealed class ImportsController(ImportService imports, ListQueryParser lis
             MappingId = form.MappingId,
             ValidationMode = form.ValidationMode,
             DuplicateHandling = form.DuplicateHandling,
+            ErrorHandling = form.ErrorHandling,
         };
         await validator.ValidateAsync(request, ct);
         if (form.File is null)

@@ -98,6 +98,11 @@ public sealed class ImportSourceFetcher : IImportSourceFetcher
             message.Headers.TryAddWithoutValidation(request.HeaderName, request.HeaderValue);
         }
 
+        foreach (var (name, value) in request.ExtraHeaders ?? new Dictionary<string, string>())
+        {
+            message.Headers.TryAddWithoutValidation(name, value);
+        }
+
         var client = _clients.CreateClient(ClientName);
         HttpResponseMessage response;
         try

@@ -63,6 +63,53 @@ public sealed class ImportSourceServer : IAsyncDisposable
         await context.Response.WriteAsync(content);
     };
 
+    /// <summary>Raw bytes, with an optional Content-Encoding (the fetcher's HttpClient decodes gzip transport encoding itself).</summary>
+    public static Func<HttpContext, Task> Bytes(byte[] content, string contentType, string? contentEncoding = null) => async context =>
+    {
+        context.Response.ContentType = contentType;
+        if (contentEncoding is not null)
+        {
+            context.Response.Headers.ContentEncoding = contentEncoding;
+        }
+
+        context.Response.ContentLength = content.Length;
+        try
+        {
+            await context.Response.Body.WriteAsync(content, context.RequestAborted);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The fetcher hung up (a bounded fetch or decode).
+        }
+    };
+
+    /// <summary>
+    /// Forwards the GET to <paramref name="target"/> (an API host's client) at <paramref name="pathAndQuery"/>, with the caller's
+    /// X-API-Key, X-Organization-ID and Authorization headers, and streams back its status, Content-Type, Content-Disposition and body: our own
+    /// export download, reached through a real HTTP hop.
+    /// </summary>
+    public static Func<HttpContext, Task> Proxy(HttpClient target, string pathAndQuery) => async context =>
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
+        foreach (var header in new[] { "X-API-Key", "X-Organization-ID", "Authorization" })
+        {
+            if (context.Request.Headers.TryGetValue(header, out var value))
+            {
+                request.Headers.TryAddWithoutValidation(header, value.ToString());
+            }
+        }
+
+        using var response = await target.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        context.Response.StatusCode = (int)response.StatusCode;
+        context.Response.ContentType = response.Content.Headers.ContentType?.ToString();
+        if (response.Content.Headers.ContentDisposition is { } disposition)
+        {
+            context.Response.Headers.ContentDisposition = disposition.ToString();
+        }
+
+        await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+    };
+
     public static Func<HttpContext, Task> Status(int status) => context =>
     {
         context.Response.StatusCode = status;

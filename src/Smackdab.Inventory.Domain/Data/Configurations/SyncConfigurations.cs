@@ -51,6 +51,8 @@ internal sealed class ImportJobConfiguration : IEntityTypeConfiguration<ImportJo
         builder.Property(j => j.FileSha256).HasMaxLength(64);
         builder.Property(j => j.DataUrl).HasMaxLength(2000);
         builder.Property(j => j.SourceSystem).HasMaxLength(100);
+        builder.Property(j => j.SourceEncoding).HasMaxLength(32);
+        builder.Property(j => j.ErrorHandling).HasMaxLength(16);
         builder.Property(j => j.LeaseOwner).HasMaxLength(200);
         builder.Property(j => j.Error).HasMaxLength(2000);
         builder.HasOne<Organization>().WithMany().HasForeignKey(j => j.OrganizationId);

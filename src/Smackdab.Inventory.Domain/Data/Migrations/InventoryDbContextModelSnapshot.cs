@@ -2675,6 +2675,12 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("error");
 
+                    b.Property<string>("ErrorHandling")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("error_handling");
+
                     b.Property<long>("FailedRecords")
                         .HasColumnType("bigint")
                         .HasColumnName("failed_records");
@@ -2737,6 +2743,15 @@ namespace Smackdab.Inventory.Domain.Data.Migrations
                     b.Property<byte[]>("SourceCredentials")
                         .HasColumnType("bytea")
                         .HasColumnName("source_credentials");
+
+                    b.Property<byte[]>("SourceDecryptionKey")
+                        .HasColumnType("bytea")
+                        .HasColumnName("source_decryption_key");
+
+                    b.Property<string>("SourceEncoding")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("source_encoding");
 
                     b.Property<string>("SourceSystem")
                         .HasMaxLength(100)

@@ -43,14 +43,14 @@ public sealed class CredentialProtector
     public byte[] Protect(IntegrationCredentials credentials, string integrationId)
     {
         var plain = JsonSerializer.SerializeToUtf8Bytes(credentials);
-        var output = new byte[1 + NonceSize + TagSize + plain.Length];
-        output[0] = FormatVersion;
-        var nonce = output.AsSpan(1, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Encrypt(nonce, plain, output.AsSpan(1 + NonceSize + TagSize), output.AsSpan(1 + NonceSize, TagSize), Encoding.UTF8.GetBytes(integrationId));
-        CryptographicOperations.ZeroMemory(plain);
-        return output;
+        try
+        {
+            return ProtectBytes(plain, integrationId);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
     }
 
     public IntegrationCredentials Unprotect(byte[]? ciphertext, string integrationId)
@@ -60,7 +60,33 @@ public sealed class CredentialProtector
             return new IntegrationCredentials();
         }
 
-        if (ciphertext[0] != FormatVersion || ciphertext.Length < 1 + NonceSize + TagSize)
+        var plain = UnprotectBytes(ciphertext, integrationId);
+        try
+        {
+            return JsonSerializer.Deserialize<IntegrationCredentials>(plain) ?? new IntegrationCredentials();
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <summary>Encrypts raw secret bytes (for example an import's decryption key), bound to <paramref name="boundTo"/>.</summary>
+    public byte[] ProtectBytes(ReadOnlySpan<byte> plain, string boundTo)
+    {
+        var output = new byte[1 + NonceSize + TagSize + plain.Length];
+        output[0] = FormatVersion;
+        var nonce = output.AsSpan(1, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_key, TagSize);
+        aes.Encrypt(nonce, plain, output.AsSpan(1 + NonceSize + TagSize), output.AsSpan(1 + NonceSize, TagSize), Encoding.UTF8.GetBytes(boundTo));
+        return output;
+    }
+
+    /// <summary>The bytes given to <see cref="ProtectBytes"/>; the caller zeroes them when done.</summary>
+    public byte[] UnprotectBytes(byte[] ciphertext, string boundTo)
+    {
+        if (ciphertext.Length < 1 + NonceSize + TagSize || ciphertext[0] != FormatVersion)
         {
             throw new CryptographicException("Unknown credential format");
         }
@@ -72,15 +98,8 @@ public sealed class CredentialProtector
             ciphertext.AsSpan(1 + NonceSize + TagSize),
             ciphertext.AsSpan(1 + NonceSize, TagSize),
             plain,
-            Encoding.UTF8.GetBytes(integrationId));
-        try
-        {
-            return JsonSerializer.Deserialize<IntegrationCredentials>(plain) ?? new IntegrationCredentials();
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plain);
-        }
+            Encoding.UTF8.GetBytes(boundTo));
+        return plain;
     }
 }
 
@@ -104,4 +123,7 @@ public sealed record IntegrationCredentials
     public string? AccessToken { get; init; }
 
     public DateTime? AccessTokenExpiresAt { get; init; }
+
+    /// <summary>URL imports: further headers sent with the fetch (for example X-Organization-ID).</summary>
+    public Dictionary<string, string>? ExtraHeaders { get; init; }
 }

@@ -32,42 +32,36 @@ public static class ExportCipher
     /// <summary>Decrypts a whole encrypted export into <paramref name="output"/>; throws <see cref="CryptographicException"/> on a wrong key or a damaged file.</summary>
     public static async Task DecryptAsync(Stream input, Stream output, byte[] key, CancellationToken ct)
     {
+        await using var plain = await DecryptFromAsync(input, key, leaveOpen: true, ct);
+        await plain.CopyToAsync(output, ct);
+    }
+
+    /// <summary>Whether <paramref name="header"/> (the first bytes of a file) starts like an encrypted export.</summary>
+    public static bool LooksEncrypted(ReadOnlySpan<byte> header) => header.StartsWith(Magic);
+
+    /// <summary>
+    /// A read-only stream of the plaintext of an encrypted export read from <paramref name="input"/> (which need not be seekable),
+    /// one chunk at a time: each chunk's tag is checked before any of its bytes are returned, so a wrong key fails on the first
+    /// read. Throws <see cref="CryptographicException"/> on a wrong key, a damaged or truncated file, or a file that is not ours.
+    /// </summary>
+    public static async Task<DecryptingStream> DecryptFromAsync(Stream input, byte[] key, bool leaveOpen, CancellationToken ct)
+    {
         var header = new byte[Magic.Length + 1 + PrefixBytes];
-        await input.ReadExactlyAsync(header, ct);
+        try
+        {
+            await input.ReadExactlyAsync(header, ct);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new CryptographicException("Not an encrypted Smackdab export");
+        }
+
         if (!header.AsSpan(0, Magic.Length).SequenceEqual(Magic) || header[Magic.Length] != FormatVersion)
         {
             throw new CryptographicException("Not an encrypted Smackdab export");
         }
 
-        var prefix = header.AsSpan(Magic.Length + 1).ToArray();
-        using var aes = new AesGcm(key, TagBytes);
-        var lengthBytes = new byte[4];
-        var tag = new byte[TagBytes];
-        uint index = 0;
-        while (true)
-        {
-            await input.ReadExactlyAsync(lengthBytes, ct);
-            var length = BinaryPrimitives.ReadInt32BigEndian(lengthBytes);
-            if (length < 0 || length > 64 * 1024 * 1024)
-            {
-                throw new CryptographicException("Damaged chunk header");
-            }
-
-            var cipher = new byte[length];
-            await input.ReadExactlyAsync(cipher, ct);
-            await input.ReadExactlyAsync(tag, ct);
-            var plain = new byte[length];
-            // The last chunk is the one followed by end of file; try it as "last" only then.
-            var last = input.Position == input.Length;
-            aes.Decrypt(Nonce(prefix, index), cipher, tag, plain, new[] { last ? (byte)1 : (byte)0 });
-            await output.WriteAsync(plain, ct);
-            if (last)
-            {
-                return;
-            }
-
-            index++;
-        }
+        return new DecryptingStream(input, key, header.AsSpan(Magic.Length + 1).ToArray(), leaveOpen);
     }
 
     private static byte[] Nonce(byte[] prefix, uint index)
@@ -76,6 +70,153 @@ public static class ExportCipher
         prefix.CopyTo(nonce, 0);
         BinaryPrimitives.WriteUInt32BigEndian(nonce.AsSpan(PrefixBytes), index);
         return nonce;
+    }
+
+    /// <summary>See <see cref="DecryptFromAsync"/>. Synchronous reads are not supported.</summary>
+    public sealed class DecryptingStream : Stream
+    {
+        /// <summary>The largest chunk the writer produces (<see cref="ExportOptions.EncryptionChunkBytes"/>'s upper bound).</summary>
+        public const int MaxChunkBytes = 16 * 1024 * 1024;
+
+        private readonly Stream _input;
+        private readonly AesGcm _aes;
+        private readonly byte[] _prefix;
+        private readonly bool _leaveOpen;
+        private readonly byte[] _tag = new byte[TagBytes];
+        private byte[] _cipher = [];
+        private byte[] _plain = [];
+        private int _plainLength;
+        private int _plainOffset;
+        private byte[]? _nextLength;
+        private uint _index;
+        private bool _done;
+
+        internal DecryptingStream(Stream input, byte[] key, byte[] prefix, bool leaveOpen)
+        {
+            _input = input;
+            _aes = new AesGcm(key, TagBytes);
+            _prefix = prefix;
+            _leaveOpen = leaveOpen;
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Use ReadAsync");
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            while (_plainOffset == _plainLength)
+            {
+                if (_done)
+                {
+                    return 0;
+                }
+
+                await ReadChunkAsync(cancellationToken);
+            }
+
+            var take = Math.Min(buffer.Length, _plainLength - _plainOffset);
+            _plain.AsMemory(_plainOffset, take).CopyTo(buffer);
+            _plainOffset += take;
+            return take;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _aes.Dispose();
+                CryptographicOperations.ZeroMemory(_plain);
+                if (!_leaveOpen)
+                {
+                    _input.Dispose();
+                }
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            _aes.Dispose();
+            CryptographicOperations.ZeroMemory(_plain);
+            if (!_leaveOpen)
+            {
+                await _input.DisposeAsync();
+            }
+
+            await base.DisposeAsync();
+        }
+
+        /// <summary>Reads, authenticates and decrypts the next chunk. A chunk is the last when end of file follows it.</summary>
+        private async Task ReadChunkAsync(CancellationToken ct)
+        {
+            try
+            {
+                var lengthBytes = _nextLength ?? await ReadLengthAsync(ct) ?? throw new CryptographicException("The encrypted file is truncated");
+                var length = BinaryPrimitives.ReadInt32BigEndian(lengthBytes);
+                if (length < 0 || length > MaxChunkBytes)
+                {
+                    throw new CryptographicException("Damaged chunk header");
+                }
+
+                if (_cipher.Length < length)
+                {
+                    _cipher = new byte[length];
+                    CryptographicOperations.ZeroMemory(_plain);
+                    _plain = new byte[length];
+                }
+
+                await _input.ReadExactlyAsync(_cipher.AsMemory(0, length), ct);
+                await _input.ReadExactlyAsync(_tag, ct);
+                // Look one length header ahead: none means this chunk must be the last one.
+                _nextLength = await ReadLengthAsync(ct);
+                var last = _nextLength is null;
+                _aes.Decrypt(Nonce(_prefix, _index), _cipher.AsSpan(0, length), _tag, _plain.AsSpan(0, length), [last ? (byte)1 : (byte)0]);
+                _plainLength = length;
+                _plainOffset = 0;
+                _index++;
+                _done = last;
+            }
+            catch (EndOfStreamException)
+            {
+                throw new CryptographicException("The encrypted file is truncated");
+            }
+        }
+
+        /// <summary>The next 4-byte length header, or null at a clean end of file.</summary>
+        private async Task<byte[]?> ReadLengthAsync(CancellationToken ct)
+        {
+            var bytes = new byte[4];
+            var read = await _input.ReadAtLeastAsync(bytes, 4, throwOnEndOfStream: false, ct);
+            return read switch
+            {
+                0 => null,
+                4 => bytes,
+                _ => throw new CryptographicException("The encrypted file is truncated"),
+            };
+        }
     }
 
     public sealed class EncryptingStream : Stream

@@ -19,6 +19,13 @@ public sealed record ImportRequest
 
     /// <summary>skip (default), update (products only) or fail, for rows already imported (by transaction_id) or existing (by sku).</summary>
     public string? DuplicateHandling { get; init; }
+
+    /// <summary>continue (default) or stop at the first failing record; see <see cref="ImportErrorHandling"/> and docs/imports.md.</summary>
+    public string? ErrorHandling { get; init; }
+
+    /// <summary>validation_mode when given; else lenient when error_handling is given (it only means something then), else strict.</summary>
+    public static string ResolveValidationMode(string? validationMode, string? errorHandling) =>
+        validationMode ?? (errorHandling is null ? ImportValidationModes.Strict : ImportValidationModes.Lenient);
 }
 
 public sealed class ImportRequestValidator : AbstractValidator<ImportRequest>
@@ -29,6 +36,7 @@ public sealed class ImportRequestValidator : AbstractValidator<ImportRequest>
         RuleFor(r => r.ImportType).Must(v => v is null || ImportTypes.All.Contains(v)).WithMessage($"Must be one of: {string.Join(", ", ImportTypes.All)}");
         RuleFor(r => r.ValidationMode).Must(v => v is null || ImportValidationModes.All.Contains(v)).WithMessage($"Must be one of: {string.Join(", ", ImportValidationModes.All)}");
         RuleFor(r => r.DuplicateHandling).Must(v => v is null || ImportDuplicateHandling.All.Contains(v)).WithMessage($"Must be one of: {string.Join(", ", ImportDuplicateHandling.All)}");
+        RuleFor(r => r.ErrorHandling).Must(v => v is null || ImportErrorHandling.All.Contains(v)).WithMessage($"Must be one of: {string.Join(", ", ImportErrorHandling.All)}");
         RuleFor(r => r.MappingId).MaximumLength(64);
     }
 }
@@ -50,6 +58,9 @@ public sealed record ImportResponse
     public string ValidationMode { get; init; } = "";
 
     public string DuplicateHandling { get; init; } = "";
+
+    /// <summary>continue or stop: what the job does at a failing record.</summary>
+    public string ErrorHandling { get; init; } = "";
 
     public string? MappingId { get; init; }
 
@@ -85,6 +96,7 @@ public sealed record ImportResponse
         Format = job.Format,
         ValidationMode = job.ValidationMode,
         DuplicateHandling = job.DuplicateHandling,
+        ErrorHandling = job.ErrorHandling,
         MappingId = job.MappingId,
         Source = job.Source,
         ValidationUrl = $"{basePath}/{job.Id}/validation",

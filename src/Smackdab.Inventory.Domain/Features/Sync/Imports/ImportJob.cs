@@ -38,6 +38,18 @@ public sealed class ImportJob : Common.ITenantOwned, Common.IBranchOwned
     /// <summary>ERP imports: the credential sent with the fetch, AES-GCM encrypted; erased once the file is fetched.</summary>
     public byte[]? SourceCredentials { get; set; }
 
+    /// <summary>
+    /// ERP imports: the AES-256 key of an encrypted export (the request's encryption_key), encrypted with the integration
+    /// credential key and bound to the job; erased together with <see cref="SourceCredentials"/>.
+    /// </summary>
+    public byte[]? SourceDecryptionKey { get; set; }
+
+    /// <summary>ERP imports: the layers removed from the fetched file (none, gzip, aes256, aes256+gzip); null until fetched.</summary>
+    public string? SourceEncoding { get; set; }
+
+    /// <summary>continue (default) or stop: what the job does at a failing record (see docs/imports.md for the table with validation_mode).</summary>
+    public string ErrorHandling { get; set; } = ImportErrorHandling.Continue;
+
     /// <summary>Null until the file is on disk (an ERP import before its fetch).</summary>
     public string? FileName { get; set; }
 
@@ -171,6 +183,15 @@ public static class ImportValidationModes
     public static readonly IReadOnlyList<string> All = [Strict, Lenient];
 }
 
+/// <summary>What an import does at a failing record: go past it (reporting it) or stop there.</summary>
+public static class ImportErrorHandling
+{
+    public const string Continue = "continue";
+    public const string Stop = "stop";
+
+    public static readonly IReadOnlyList<string> All = [Continue, Stop];
+}
+
 public static class ImportDuplicateHandling
 {
     public const string Skip = "skip";
@@ -192,4 +213,7 @@ public static class ImportErrorTypes
     public const string Rejected = "REJECTED";
     public const string MalformedFile = "MALFORMED_FILE";
     public const string SourceUnavailable = "SOURCE_UNAVAILABLE";
+    public const string EncryptionKeyRequired = "ENCRYPTION_KEY_REQUIRED";
+    public const string DecryptionFailed = "DECRYPTION_FAILED";
+    public const string FileTooLarge = "FILE_TOO_LARGE";
 }

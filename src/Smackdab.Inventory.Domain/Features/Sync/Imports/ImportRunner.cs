@@ -105,8 +105,9 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
     }
 
     /// <summary>
-    /// Phase 0 of a URL import: the file is fetched (through <see cref="IImportSourceFetcher"/>) to the import directory and the
-    /// job records it; the credential is erased. Returns null when the job ended here (the source could not be fetched).
+    /// Phase 0 of a URL import: the file is fetched (through <see cref="IImportSourceFetcher"/>) to the import directory, decoded
+    /// when it is gzip or an encrypted export (<see cref="ImportSourceDecoder"/>), and the job records it; the credential and the
+    /// decryption key are erased. Returns null when the job ended here (the source could not be fetched or decoded).
     /// </summary>
     private async Task<ImportJob?> FetchAsync(ImportJob job, CancellationToken ct)
     {
@@ -116,15 +117,17 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
         var fileName = $"{job.Id}.download";
         var path = Path.Combine(directory, fileName);
         FetchedImportSource fetched;
+        byte[]? key;
         await using (var scope = scopes.CreateAsyncScope())
         {
-            var credentials = scope.ServiceProvider.GetRequiredService<Integrations.CredentialProtector>().Unprotect(job.SourceCredentials, job.Id);
+            var protector = scope.ServiceProvider.GetRequiredService<Integrations.CredentialProtector>();
+            var credentials = protector.Unprotect(job.SourceCredentials, job.Id);
             var fetcher = scope.ServiceProvider.GetRequiredService<IImportSourceFetcher>();
             var url = new Uri(job.DataUrl ?? throw new InvalidOperationException("Import without a file or a data_url"));
             logger.LogInformation("Import {ImportId} fetching its file from {SourceHost}", job.Id, url.IdnHost);
             try
             {
-                fetched = await fetcher.FetchAsync(new ImportSourceRequest(url, credentials.ApiKeyHeader, credentials.ApiKey), path, ct);
+                fetched = await fetcher.FetchAsync(new ImportSourceRequest(url, credentials.ApiKeyHeader, credentials.ApiKey, credentials.ExtraHeaders), path, ct);
                 if (fetched.Size == 0)
                 {
                     throw new ImportSourceException("The source answered with an empty file");
@@ -137,29 +140,74 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
                 await FinishAsync(job, ImportStatuses.Failed, e.Message, ct);
                 return null;
             }
+
+            key = job.SourceDecryptionKey is { } stored ? protector.UnprotectBytes(stored, ImportService.DecryptionKeyBinding(job.Id)) : null;
+        }
+
+        DecodedImportSource? decoded;
+        var decodedName = $"{job.Id}.data";
+        try
+        {
+            decoded = await ImportSourceDecoder.DecodeAsync(path, Path.Combine(directory, decodedName), fetched.MediaType, key, settings.UrlMaxBytes, ct);
+            if (decoded is { Size: 0 })
+            {
+                File.Delete(Path.Combine(directory, decodedName));
+                throw new ImportDecodeException(ImportErrorTypes.MalformedFile, null, $"The file is empty once decoded ({decoded.Encoding})");
+            }
+        }
+        catch (ImportDecodeException e)
+        {
+            File.Delete(path);
+            await RecordErrorsAsync(job, [(0, "source", new ImportRowError(e.ErrorType, e.Message, e.Field, null))], ct);
+            await FinishAsync(job, ImportStatuses.Failed, e.Message, ct);
+            return null;
+        }
+        finally
+        {
+            if (key is not null)
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+            }
+        }
+
+        if (decoded is not null)
+        {
+            File.Delete(path);
+            fileName = decodedName;
         }
 
         var format = job.Format != ImportFormats.Auto ? job.Format
+            : decoded is not null ? decoded.SniffedFormat ?? ImportFormats.Csv
             : fetched.MediaType is { } media && (media.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)) ? ImportFormats.Json
             : ImportFormats.Csv;
+        var encoding = decoded?.Encoding ?? ImportSourceDecoder.Plain;
         await ProgressAsync(job.Id, s => s
             .SetProperty(j => j.FileName, fileName)
             .SetProperty(j => j.FileSize, fetched.Size)
             .SetProperty(j => j.FileSha256, fetched.Sha256)
             .SetProperty(j => j.Format, format)
-            .SetProperty(j => j.SourceCredentials, (byte[]?)null), ct);
-        logger.LogInformation("Import {ImportId} fetched {FileSize} bytes of {Format}", job.Id, fetched.Size, format);
+            .SetProperty(j => j.SourceEncoding, encoding)
+            .SetProperty(j => j.SourceCredentials, (byte[]?)null)
+            .SetProperty(j => j.SourceDecryptionKey, (byte[]?)null), ct);
+        logger.LogInformation(
+            "Import {ImportId} fetched {FileSize} bytes ({SourceEncoding}, {DecodedSize} bytes decoded) of {Format}",
+            job.Id, fetched.Size, encoding, decoded?.Size ?? fetched.Size, format);
         await using var read = scopes.CreateAsyncScope();
         return await read.ServiceProvider.GetRequiredService<InventoryDbContext>().ImportJobs.IgnoreQueryFilters().AsNoTracking().FirstAsync(j => j.Id == job.Id, ct);
     }
 
-    /// <summary>Phase 1: every row checked, every error stored. Returns false when the job ends here.</summary>
+    /// <summary>
+    /// Phase 1: every row checked, every error stored. Returns false when the job ends here. With error_handling=stop, checking
+    /// stops at the first failing record (only its errors are stored, and the file is not read past it).
+    /// </summary>
     private async Task<bool> ValidateAsync(ImportJob job, string path, IReadOnlyDictionary<string, string>? mapping, CancellationToken ct)
     {
         var chunkSize = options.Value.ChunkSize;
+        var stop = job.ErrorHandling == ImportErrorHandling.Stop;
         long total = 0;
         long failed = 0;
         long duplicates = 0;
+        string? stoppedAt = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         await using (var scope = TenantScope(job))
         {
@@ -167,9 +215,20 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
             await foreach (var chunk in Chunks(ImportFileReader.ReadAsync(path, job.Format, mapping, ct), chunkSize, ct))
             {
                 var results = await checker.CheckAsync(job, chunk, seen, ct);
+                var bad = results.Where(r => r.Errors.Count > 0).ToList();
+                if (stop && bad.Count > 0)
+                {
+                    var first = bad.MinBy(r => r.Row.Number)!;
+                    total += chunk.Count(r => r.Number <= first.Row.Number);
+                    duplicates += results.Count(r => r.Row.Number < first.Row.Number && r.Plan is { Duplicate: true });
+                    failed++;
+                    await RecordErrorsAsync(job, first.Errors.Select(e => (first.Row.Number, first.Row.RecordId(job.ImportType), e)).ToList(), ct);
+                    stoppedAt = $"record {first.Row.RecordId(job.ImportType)} (row {first.Row.Number}, {first.Errors[0].ErrorType}: {first.Errors[0].Message})";
+                    break;
+                }
+
                 total += chunk.Count;
                 duplicates += results.Count(r => r.Plan is { Duplicate: true });
-                var bad = results.Where(r => r.Errors.Count > 0).ToList();
                 failed += bad.Count;
                 await RecordErrorsAsync(job, bad.SelectMany(r => r.Errors.Select(e => (r.Row.Number, r.Row.RecordId(job.ImportType), e))).ToList(), ct);
                 await ProgressAsync(job.Id, s => s
@@ -179,6 +238,9 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
         }
 
         var strictFailure = job.ValidationMode == ImportValidationModes.Strict && failed > 0;
+        var error = !strictFailure ? null
+            : stoppedAt is not null ? $"Validation stopped at {stoppedAt} (error_handling=stop); strict mode applied nothing"
+            : $"{failed} of {total} records failed validation; strict mode applied nothing";
         await ProgressAsync(job.Id, s => s
             .SetProperty(j => j.TotalRecords, total)
             .SetProperty(j => j.ValidationErrors, failed)
@@ -186,8 +248,10 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
             .SetProperty(j => j.ProcessedRecords, strictFailure ? total : 0)
             .SetProperty(j => j.Status, strictFailure ? ImportStatuses.Failed : ImportStatuses.Processing)
             .SetProperty(j => j.CompletedAt, strictFailure ? clock.GetUtcNow().UtcDateTime : null)
-            .SetProperty(j => j.Error, strictFailure ? $"{failed} of {total} records failed validation; strict mode applied nothing" : null), ct);
-        logger.LogInformation("Import {ImportId} validated {RecordCount} records, {FailedCount} failed, {DuplicateCount} duplicates", job.Id, total, failed, duplicates);
+            .SetProperty(j => j.Error, error), ct);
+        logger.LogInformation(
+            "Import {ImportId} validated {RecordCount} records, {FailedCount} failed, {DuplicateCount} duplicates, error handling {ErrorHandling}",
+            job.Id, total, failed, duplicates, job.ErrorHandling);
         return !strictFailure;
     }
 
@@ -224,14 +288,22 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
             await ApplyRowsAsync(scope.ServiceProvider, job, path, mapping, failedRows, state, lenient: true, ct);
         }
 
+        var stopError = state.StoppedAt is null ? null : await StopErrorAsync(db, job, state, ct);
         await ProgressAsync(job.Id, s => s
             .SetProperty(j => j.ProcessedRecords, state.Processed)
             .SetProperty(j => j.SuccessfulRecords, state.Successful)
             .SetProperty(j => j.FailedRecords, state.Failed)
             .SetProperty(j => j.DuplicateRecords, state.Duplicates)
             .SetProperty(j => j.AppliedThroughRow, state.ThroughRow)
-            .SetProperty(j => j.Status, ImportStatuses.Completed)
+            .SetProperty(j => j.Status, stopError is null ? ImportStatuses.Completed : ImportStatuses.Failed)
+            .SetProperty(j => j.Error, stopError)
             .SetProperty(j => j.CompletedAt, clock.GetUtcNow().UtcDateTime), ct);
+        if (stopError is not null)
+        {
+            logger.LogWarning("Import {ImportId} of organization {OrganizationId} stopped: {Error}", job.Id, job.OrganizationId, stopError);
+            return;
+        }
+
         logger.LogInformation(
             "Import {ImportId} of organization {OrganizationId} completed: {Successful} applied, {Failed} failed, {Duplicates} duplicates",
             job.Id, job.OrganizationId, state.Successful, state.Failed, state.Duplicates);
@@ -244,19 +316,33 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
         var checker = services.GetRequiredService<ImportRowChecker>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var rows = ImportFileReader.ReadAsync(path, job.Format, mapping, ct);
+        var stop = lenient && job.ErrorHandling == ImportErrorHandling.Stop;
+        // error_handling=stop: nothing at or after the first failing record applies (a validation failure, or one found below).
+        var stopAt = stop && failedRows.Count > 0 ? failedRows.Min() : long.MaxValue;
         await foreach (var chunk in Chunks(rows, options.Value.ChunkSize, ct))
         {
+            if (chunk[0].Number > stopAt || state.ThroughRow >= stopAt)
+            {
+                break;
+            }
+
             var checkedRows = await checker.CheckAsync(job, chunk, seen, ct);
             if (chunk[^1].Number <= state.ThroughRow)
             {
                 continue; // committed by an earlier attempt
             }
 
+            if (stop)
+            {
+                stopAt = await ApplyUntilFailureAsync(services, job, chunk, checkedRows, failedRows, stopAt, state, ct);
+                db.ChangeTracker.Clear();
+                continue;
+            }
+
             var fresh = checkedRows.Where(r => r.Row.Number > state.ThroughRow && !failedRows.Contains(r.Row.Number)).ToList();
             var late = fresh.Where(r => r.Plan is null).ToList();
             var plans = fresh.Where(r => r.Plan is not null).Select(r => r.Plan!).ToList();
-            // Duplicates are skipped, except products under duplicate_handling=update that exist already (those are updated).
-            var skipped = plans.Where(p => p.Duplicate && (p.Transaction is not null || job.DuplicateHandling != ImportDuplicateHandling.Update || p.ExistingProductId is null)).ToList();
+            var skipped = plans.Where(p => IsSkippedDuplicate(job, p)).ToList();
             var toApply = plans.Except(skipped).ToList();
             if (!lenient && late.Count > 0)
             {
@@ -296,6 +382,123 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
 
             await ProgressAsync(job.Id, s => s.SetProperty(j => j.ProcessedRecords, state.Processed), ct);
         }
+
+        if (stopAt != long.MaxValue)
+        {
+            state.StoppedAt = stopAt;
+        }
+    }
+
+    /// <summary>
+    /// error_handling=stop (lenient): applies the chunk's records in file order up to the first failing one — a record that failed
+    /// validation (<paramref name="stopAt"/>), one the checker refuses now, or one the ledger refuses — and nothing from there on.
+    /// The records before it commit together with the progress (one by one when the ledger refused the chunk as a whole, so that
+    /// the failing record is known). Returns the row to stop at (long.MaxValue while no record failed).
+    /// </summary>
+    private async Task<long> ApplyUntilFailureAsync(
+        IServiceProvider services, ImportJob job, List<ImportRow> chunk, List<(ImportRow Row, ImportPlan? Plan, List<ImportRowError> Errors)> checkedRows,
+        HashSet<long> failedRows, long stopAt, ApplyState state, CancellationToken ct)
+    {
+        var db = services.GetRequiredService<InventoryDbContext>();
+        var fresh = checkedRows.Where(r => r.Row.Number > state.ThroughRow && r.Row.Number < stopAt && !failedRows.Contains(r.Row.Number)).OrderBy(r => r.Row.Number).ToList();
+        (ImportRow Row, ImportRowError Error)? failure = null;
+        if (fresh.FirstOrDefault(r => r.Plan is null) is { Row: not null } late)
+        {
+            failure = (late.Row, late.Errors[0]);
+            stopAt = late.Row.Number;
+        }
+
+        var plans = fresh.Where(r => r.Row.Number < stopAt).Select(r => r.Plan!).ToList();
+        var toApply = plans.Where(p => !IsSkippedDuplicate(job, p)).ToList();
+
+        // The counters once the records through `through` are done, `applied` of them applied.
+        ApplyState After(long through, int applied, bool failedAtThrough)
+        {
+            var next = new ApplyState(state);
+            next.Processed += chunk.Count(r => r.Number > state.ThroughRow && r.Number <= through);
+            next.Failed += chunk.Count(r => r.Number > state.ThroughRow && r.Number <= through && failedRows.Contains(r.Number)) + (failedAtThrough ? 1 : 0);
+            next.Duplicates += plans.Count(p => p.Row.Number <= through && IsSkippedDuplicate(job, p));
+            next.Successful += applied;
+            next.ThroughRow = through;
+            return next;
+        }
+
+        async Task CommitEndAsync(int applied)
+        {
+            var through = Math.Min(chunk[^1].Number, stopAt);
+            var end = After(through, applied, failure is not null);
+            await db.InTransactionAsync(async () =>
+            {
+                if (failure is { } f)
+                {
+                    await RecordErrorsInAsync(db, job, [(f.Row.Number, f.Row.RecordId(job.ImportType), f.Error)], ct);
+                }
+
+                await SaveProgressInAsync(db, job.Id, end, ct);
+            }, ct);
+            state.CopyFrom(end);
+        }
+
+        try
+        {
+            var end = After(Math.Min(chunk[^1].Number, stopAt), toApply.Count, failure is not null);
+            await db.InTransactionAsync(async () =>
+            {
+                await ApplyPlansAsync(services, job, toApply, ct);
+                if (failure is { } f)
+                {
+                    await RecordErrorsInAsync(db, job, [(f.Row.Number, f.Row.RecordId(job.ImportType), f.Error)], ct);
+                }
+
+                await SaveProgressInAsync(db, job.Id, end, ct);
+            }, ct);
+            state.CopyFrom(end);
+            return stopAt;
+        }
+        catch (Exception e) when (e is DomainException or DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+        }
+
+        // Record by record, each committed with the progress through it, up to the first the ledger refuses.
+        var applied = 0;
+        foreach (var plan in toApply)
+        {
+            try
+            {
+                await db.InTransactionAsync(async () =>
+                {
+                    await ApplyPlansAsync(services, job, [plan], ct);
+                    await SaveProgressInAsync(db, job.Id, After(plan.Row.Number, applied + 1, failedAtThrough: false), ct);
+                }, ct);
+                applied++;
+            }
+            catch (Exception e) when (e is DomainException or DbUpdateException)
+            {
+                db.ChangeTracker.Clear();
+                failure = (plan.Row, RowErrorOf(e));
+                stopAt = plan.Row.Number;
+                break;
+            }
+
+            db.ChangeTracker.Clear();
+        }
+
+        await CommitEndAsync(applied);
+        return stopAt;
+    }
+
+    /// <summary>Duplicates are skipped, except products under duplicate_handling=update that exist already (those are updated).</summary>
+    private static bool IsSkippedDuplicate(ImportJob job, ImportPlan plan) =>
+        plan.Duplicate && (plan.Transaction is not null || job.DuplicateHandling != ImportDuplicateHandling.Update || plan.ExistingProductId is null);
+
+    /// <summary>The job's error when error_handling=stop stopped it: the first failing record, and what was applied before it.</summary>
+    private static async Task<string> StopErrorAsync(InventoryDbContext db, ImportJob job, ApplyState state, CancellationToken ct)
+    {
+        var first = await db.ImportErrors.IgnoreQueryFilters().AsNoTracking()
+            .Where(e => e.ImportId == job.Id && e.RowNumber == state.StoppedAt).OrderBy(e => e.Id).FirstOrDefaultAsync(ct);
+        var what = first is null ? $"row {state.StoppedAt}" : $"record {first.RecordId} (row {first.RowNumber}, {first.ErrorType}: {first.ErrorMessage})";
+        return $"Stopped at {what} (error_handling=stop); the {state.Successful} records applied before it stay applied, records after it were not processed";
     }
 
     /// <summary>The chunk and its progress commit together; when the chunk is refused as a whole, rows are tried one by one.</summary>
@@ -505,6 +708,7 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
                 .SetProperty(j => j.CompletedAt, now)
                 .SetProperty(j => j.LeaseOwner, (string?)null)
                 .SetProperty(j => j.SourceCredentials, (byte[]?)null)
+                .SetProperty(j => j.SourceDecryptionKey, (byte[]?)null)
                 .SetProperty(j => j.UpdatedAt, now), ct);
         logger.LogWarning("Import {ImportId} of organization {OrganizationId} ended {Status}: {Error}", job.Id, job.OrganizationId, status, error);
     }
@@ -561,6 +765,9 @@ public sealed class ImportRunner(IServiceScopeFactory scopes, TimeProvider clock
         public long Duplicates { get; set; }
 
         public long ThroughRow { get; set; }
+
+        /// <summary>error_handling=stop: the row of the record the job stopped at (not copied between chunk states).</summary>
+        public long? StoppedAt { get; set; }
 
         public void CopyFrom(ApplyState other)
         {

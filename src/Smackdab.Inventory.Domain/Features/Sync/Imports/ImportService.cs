@@ -49,8 +49,9 @@ public sealed class ImportService(InventoryDbContext db, TenantContext tenant, T
             ImportType = importType,
             Format = request.Format ?? ImportFormats.Csv,
             MappingId = request.MappingId,
-            ValidationMode = request.ValidationMode ?? ImportValidationModes.Strict,
+            ValidationMode = ImportRequest.ResolveValidationMode(request.ValidationMode, request.ErrorHandling),
             DuplicateHandling = request.DuplicateHandling ?? ImportDuplicateHandling.Skip,
+            ErrorHandling = request.ErrorHandling ?? ImportErrorHandling.Continue,
             Source = source,
             FileName = fileName,
             FileSize = size,
@@ -65,7 +66,8 @@ public sealed class ImportService(InventoryDbContext db, TenantContext tenant, T
 
     /// <summary>
     /// Queues an import whose file the worker fetches from <c>data_url</c> (nothing is fetched here, on the request thread).
-    /// The credential for the fetch is stored encrypted, bound to the job's id, and erased once the fetch is over.
+    /// The credential for the fetch and the key of an encrypted file are stored encrypted, bound to the job's id, and erased once
+    /// the file is fetched and decoded (or the job ends).
     /// </summary>
     public async Task<UrlImportResponse> CreateFromUrlAsync(CreateUrlImportRequest request, CancellationToken ct)
     {
@@ -87,10 +89,12 @@ public sealed class ImportService(InventoryDbContext db, TenantContext tenant, T
             MappingId = request.MappingId,
             ValidationMode = request.ResolvedValidationMode,
             DuplicateHandling = request.ProcessingOptions?.DuplicateHandling ?? ImportDuplicateHandling.Skip,
+            ErrorHandling = request.ProcessingOptions?.ErrorHandling ?? ImportErrorHandling.Continue,
             Source = "erp",
             DataUrl = request.DataUrl,
             SourceSystem = request.SourceSystem,
             SourceCredentials = Credentials(request.Authentication, id),
+            SourceDecryptionKey = request.EncryptionKey is { } key ? protector.ProtectBytes(Convert.FromBase64String(key), DecryptionKeyBinding(id)) : null,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -207,12 +211,20 @@ public sealed class ImportService(InventoryDbContext db, TenantContext tenant, T
         }
     }
 
-    private byte[]? Credentials(UrlImportAuthentication? authentication, string jobId) => authentication?.Type switch
+    private byte[]? Credentials(UrlImportAuthentication? authentication, string jobId)
     {
-        UrlImportAuthentication.ApiKey => protector.Protect(new Integrations.IntegrationCredentials { ApiKeyHeader = authentication.Header ?? UrlImportAuthentication.DefaultHeader, ApiKey = authentication.Key }, jobId),
-        UrlImportAuthentication.Bearer => protector.Protect(new Integrations.IntegrationCredentials { ApiKeyHeader = "Authorization", ApiKey = "Bearer " + authentication.Key }, jobId),
-        _ => null,
-    };
+        var headers = authentication?.Headers is { Count: > 0 } extra ? new Dictionary<string, string>(extra) : null;
+        return authentication?.Type switch
+        {
+            UrlImportAuthentication.ApiKey => protector.Protect(new Integrations.IntegrationCredentials { ApiKeyHeader = authentication.Header ?? UrlImportAuthentication.DefaultHeader, ApiKey = authentication.Key, ExtraHeaders = headers }, jobId),
+            UrlImportAuthentication.Bearer => protector.Protect(new Integrations.IntegrationCredentials { ApiKeyHeader = "Authorization", ApiKey = "Bearer " + authentication.Key, ExtraHeaders = headers }, jobId),
+            _ when headers is not null => protector.Protect(new Integrations.IntegrationCredentials { ExtraHeaders = headers }, jobId),
+            _ => null,
+        };
+    }
+
+    /// <summary>What the stored decryption key is bound to: its job, and its purpose (so it never passes for the credential).</summary>
+    public static string DecryptionKeyBinding(string jobId) => jobId + "#encryption_key";
 
     private async Task<ImportJob> FindAsync(string id, CancellationToken ct) =>
         await db.ImportJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct) ?? throw new NotFoundException(Resource, id);

@@ -26,21 +26,33 @@ public sealed record CreateUrlImportRequest
 
     public UrlImportProcessingOptions? ProcessingOptions { get; init; }
 
+    /// <summary>
+    /// The base64 AES-256 key of an encrypted Smackdab export: the <c>encryption_key</c> its export (or schedule) showed once.
+    /// Needed only when the fetched file is encrypted. Stored encrypted until the file is decoded, then erased; never returned
+    /// or logged. A wrong key fails the import with DECRYPTION_FAILED and applies nothing.
+    /// </summary>
+    public string? EncryptionKey { get; init; }
+
     public static CreateUrlImportRequest Example => new()
     {
         ImportType = UrlImportTypes.FinancialData,
         SourceSystem = "inventory_management",
-        DataUrl = "https://erp.example.com/exports/exp_def456/download",
-        Authentication = new UrlImportAuthentication { Type = UrlImportAuthentication.ApiKey, Key = "erp_import_key_stu901" },
-        ProcessingOptions = new UrlImportProcessingOptions { ValidationMode = ImportValidationModes.Strict, DuplicateHandling = ImportDuplicateHandling.Skip, ErrorHandling = "continue" },
+        DataUrl = "https://api.inventory.smackdab.com/v1/exports/exp_def456/download",
+        Authentication = new UrlImportAuthentication
+        {
+            Type = UrlImportAuthentication.ApiKey,
+            Key = "erp_import_key_stu901",
+            Headers = new Dictionary<string, string> { ["X-Organization-ID"] = "org_abc123" },
+        },
+        EncryptionKey = "q2b7VwqQm0f3mJ4xk8cVY1l6oQe9R3tTzN5uH2aWc0E=",
+        ProcessingOptions = new UrlImportProcessingOptions { ValidationMode = ImportValidationModes.Strict, DuplicateHandling = ImportDuplicateHandling.Skip, ErrorHandling = ImportErrorHandling.Continue },
     };
 
     /// <summary>The import type as the job stores it.</summary>
     public string ResolvedImportType => ImportType is null or UrlImportTypes.FinancialData ? ImportTypes.Transactions : ImportType;
 
-    /// <summary>validation_mode when given; else error_handling stop → strict, continue → lenient; else strict.</summary>
-    public string ResolvedValidationMode => ProcessingOptions?.ValidationMode
-        ?? (ProcessingOptions?.ErrorHandling == "continue" ? ImportValidationModes.Lenient : ImportValidationModes.Strict);
+    /// <summary>validation_mode when given; else lenient when error_handling is given, else strict.</summary>
+    public string ResolvedValidationMode => ImportRequest.ResolveValidationMode(ProcessingOptions?.ValidationMode, ProcessingOptions?.ErrorHandling);
 }
 
 public sealed record UrlImportAuthentication
@@ -57,6 +69,12 @@ public sealed record UrlImportAuthentication
 
     /// <summary>api_key only: the header that carries the key.</summary>
     public string? Header { get; init; }
+
+    /// <summary>
+    /// Further headers sent with the fetch (at most 10), stored encrypted with the key: for example
+    /// <c>{"X-Organization-ID": "org_…"}</c> when <c>data_url</c> is another Smackdab organization's export download.
+    /// </summary>
+    public Dictionary<string, string>? Headers { get; init; }
 }
 
 public sealed record UrlImportProcessingOptions
@@ -66,7 +84,11 @@ public sealed record UrlImportProcessingOptions
 
     public string? DuplicateHandling { get; init; }
 
-    /// <summary>continue or stop; decides validation_mode when that is not given (continue → lenient, stop → strict).</summary>
+    /// <summary>
+    /// continue (default): go past a failing record, reporting it. stop: stop at the first failing record (lenient: the records
+    /// before it stay applied and the job fails; strict: validation stops there and nothing applies). Given without
+    /// validation_mode, the mode is lenient. The full table is in docs/imports.md.
+    /// </summary>
     public string? ErrorHandling { get; init; }
 }
 
@@ -99,8 +121,10 @@ public sealed class CreateUrlImportRequestValidator : AbstractValidator<CreateUr
         {
             RuleFor(r => r.ProcessingOptions!.ValidationMode).Must(v => v is null || ImportValidationModes.All.Contains(v)).WithMessage($"Must be one of: {string.Join(", ", ImportValidationModes.All)}");
             RuleFor(r => r.ProcessingOptions!.DuplicateHandling).Must(v => v is null || ImportDuplicateHandling.All.Contains(v)).WithMessage($"Must be one of: {string.Join(", ", ImportDuplicateHandling.All)}");
-            RuleFor(r => r.ProcessingOptions!.ErrorHandling).Must(v => v is null or "continue" or "stop").WithMessage("Must be one of: continue, stop");
+            RuleFor(r => r.ProcessingOptions!.ErrorHandling).Must(v => v is null || ImportErrorHandling.All.Contains(v)).WithMessage($"Must be one of: {string.Join(", ", ImportErrorHandling.All)}");
         });
+        // The value is never echoed in the error: it is a secret even when malformed.
+        RuleFor(r => r.EncryptionKey).Must(IsAes256Key).WithMessage("Must be the base64 of a 32-byte AES-256 key (the export's encryption_key)");
         When(r => r.Authentication is not null, () =>
         {
             RuleFor(r => r.Authentication!.Type).NotEmpty()
@@ -109,9 +133,28 @@ public sealed class CreateUrlImportRequestValidator : AbstractValidator<CreateUr
             RuleFor(r => r.Authentication!.Key).NotEmpty().MaximumLength(4096).Must(k => k is null || !k.Any(char.IsControl)).WithMessage("Must not contain control characters")
                 .When(r => r.Authentication!.Type is UrlImportAuthentication.ApiKey or UrlImportAuthentication.Bearer);
             RuleFor(r => r.Authentication!.Header)
-                .Must(h => h is null || (h.Length is > 0 and <= 100 && h.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') && !ReservedHeaders.Contains(h.ToLowerInvariant())))
+                .Must(IsHeaderName)
                 .WithMessage("Must be a header name of letters, digits and '-', and not one HTTP itself manages");
+            RuleFor(r => r.Authentication!.Headers)
+                .Must(h => h is null || (h.Count <= 10 && h.Keys.All(IsHeaderName) && !h.Keys.Any(k => k.Equals("authorization", StringComparison.OrdinalIgnoreCase))))
+                .WithMessage("At most 10 headers, each named with letters, digits and '-', not Authorization nor one HTTP itself manages")
+                .Must(h => h is null || h.Values.All(v => v is not null && v.Length <= 1000 && !v.Any(char.IsControl)))
+                .WithMessage("Header values must be at most 1000 characters without control characters");
         });
+    }
+
+    private static bool IsHeaderName(string? h) =>
+        h is null || (h.Length is > 0 and <= 100 && h.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') && !ReservedHeaders.Contains(h.ToLowerInvariant()));
+
+    private static bool IsAes256Key(string? key)
+    {
+        if (key is null)
+        {
+            return true;
+        }
+
+        Span<byte> buffer = stackalloc byte[48];
+        return key.Length <= 64 && Convert.TryFromBase64String(key, buffer, out var written) && written == Exports.ExportCipher.KeyBytes;
     }
 }
 
@@ -138,6 +181,12 @@ public sealed record UrlImportResponse
 
     public string DuplicateHandling { get; init; } = "";
 
+    /// <summary>continue or stop: what the job does at a failing record.</summary>
+    public string ErrorHandling { get; init; } = "";
+
+    /// <summary>The layers removed from the fetched file before it was read: none, gzip, aes256 or aes256+gzip (null until fetched).</summary>
+    public string? SourceEncoding { get; init; }
+
     public ImportProgress Progress { get; init; } = new(0, 0, 0, 0);
 
     public ImportErrorSummary ErrorSummary { get; init; } = new(0, 0, 0);
@@ -153,7 +202,7 @@ public sealed record UrlImportResponse
 
     public string ErrorReportUrl { get; init; } = "";
 
-    /// <summary>Bytes fetched (0 until the file is fetched).</summary>
+    /// <summary>Bytes fetched, as downloaded (before decoding; 0 until the file is fetched).</summary>
     public long FileSize { get; init; }
 
     public string? FileSha256 { get; init; }
@@ -176,6 +225,8 @@ public sealed record UrlImportResponse
             Format = job.Format,
             ValidationMode = job.ValidationMode,
             DuplicateHandling = job.DuplicateHandling,
+            ErrorHandling = job.ErrorHandling,
+            SourceEncoding = job.SourceEncoding,
             Progress = common.Progress,
             ErrorSummary = common.ErrorSummary,
             EstimatedCompletion = common.EstimatedCompletion,
@@ -191,8 +242,8 @@ public sealed record UrlImportResponse
     }
 }
 
-/// <summary>What the worker asks of the fetcher: GET <see cref="Url"/> (with one credential header) into a file.</summary>
-public sealed record ImportSourceRequest(Uri Url, string? HeaderName, string? HeaderValue);
+/// <summary>What the worker asks of the fetcher: GET <see cref="Url"/> (with one credential header and any further headers) into a file.</summary>
+public sealed record ImportSourceRequest(Uri Url, string? HeaderName, string? HeaderValue, IReadOnlyDictionary<string, string>? ExtraHeaders = null);
 
 /// <summary>The fetched file: its size, SHA-256 and the response's media type.</summary>
 public sealed record FetchedImportSource(long Size, string Sha256, string? MediaType);
