@@ -28,7 +28,8 @@ public sealed class DecodingImportHost : IAsyncLifetime
             new Dictionary<string, string?>
             {
                 ["Webhooks:AllowPrivateTargets"] = "true",
-                ["Imports:UrlFetchTimeoutSeconds"] = "2",
+                // Long enough for a loaded CI machine; the hanging-source test waits it out once.
+                ["Imports:UrlFetchTimeoutSeconds"] = "6",
                 ["Imports:UrlFetchMaxAttempts"] = "1",
                 ["Imports:UrlMaxBytes"] = MaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Serilog:MinimumLevel:Default"] = "Verbose",
@@ -168,7 +169,7 @@ public sealed class UrlImportDecodingTests(DecodingImportHost host) : IClassFixt
     {
         var kit = await StockKit.NewTenantAsync(host.Api);
         var key = ExportCipher.NewKey();
-        var url = host.Source.Url(ImportSourceServer.Hang()); // the fetch times out after 2 s: the job waits with its key
+        var url = host.Source.Url(ImportSourceServer.Hang()); // the fetch times out after 6 s: the job waits with its key
 
         var id = await UrlImportTests.StartAsync(kit.Client, new { data_url = url, encryption_key = Convert.ToBase64String(key) });
         var stored = await StoredKeyAsync(id);
