@@ -73,9 +73,10 @@ CREDENTIAL_KEY="${Integrations__CredentialKey:-$(head -c 32 /dev/urandom | base6
 KEY_ENCRYPTION_KEY="${Jwt__KeyEncryptionKey:-$(head -c 32 /dev/urandom | base64 | tr -d '\n')}"
 CONN="Host=127.0.0.1;Port=$SMK_PG_PORT;Database=$DB;Username=postgres;Application Name=$APP"
 
-# start_api PORT LOG [DLL]: one API process. Background loops are slowed so that their polling stays out of the statement
-# capture (a new hosted service that polls the database needs its interval set here too; the report lists the
-# statements captured per request so that an intruder shows).
+# start_api PORT LOG [DLL]: one API process. Its background workers connect under their own application name
+# ("smackdab-api-worker", Database:BackgroundMaxPoolSize), so the capture keeps only the statements of requests; the
+# slowest loops are also slowed so that the run measures requests, not housekeeping (the report lists the statements
+# captured per request so that an intruder shows).
 start_api() {
     local port="$1" log="$2" dll="${3:-src/Smackdab.Inventory.Api/bin/Release/net10.0/Smackdab.Inventory.Api.dll}"
     ConnectionStrings__Postgres="$CONN" ASPNETCORE_URLS="http://127.0.0.1:$port" \
@@ -197,6 +198,11 @@ for s in health products inventory receipt shipment; do
     wrk_run "$s" 4 "$URL" >/dev/null
 done
 for s in products inventory receipt shipment; do capture "$s"; done
+# What the transactional outbox costs the database on a keyed receipt: the same script without its event statement.
+"${BENCH_TOOL[@]}" strip "$BENCH_ROOT/receipt.sql" "$BENCH_ROOT/receipt_nooutbox.sql" "event_sequences"
+cp "$BENCH_ROOT/receipt.vars" "$BENCH_ROOT/receipt_nooutbox.vars"
+OUTBOX="$BENCH_ROOT/outbox.tsv"
+: >"$OUTBOX"
 if [ -n "$COMPARE" ]; then
     for s in health products inventory receipt shipment; do
         wrk_run "$s" 4 "$URL_B" >/dev/null
@@ -220,6 +226,9 @@ for conns in $LEVELS; do
             pg="$(pgbench_tps "$conns" ${PGSPEC[$s]})"
         fi
         measure "${LABEL[$s]}" "$s" "$conns" "$pg" "$URL"
+        if [ "$s" = receipt ]; then
+            printf '%s\t%s\t%s\t%s\n' "$conns" "$(tail -n1 "$RESULTS" | cut -f3)" "$pg" "$(pgbench_tps "$conns" receipt_nooutbox@1)" >>"$OUTBOX"
+        fi
         if [ -n "$COMPARE" ]; then
             pg="-"
             if [ -n "${PGSPEC[$s]:-}" ]; then
@@ -250,6 +259,15 @@ cpu="$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n1)"
 header="Run $(date -u '+%Y-%m-%d %H:%M') UTC on $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/ {print $2}') GB RAM, PostgreSQL $(smk_pg_major "$PG"); \`${COMPARE:+BENCH_COMPARE_DLL=<older build> }scripts/bench.sh $SECONDS_PER_RUN \"$LEVELS\" $INSTANCES\`, $SECONDS_PER_RUN s per run, wrk -t2 and pgbench -M prepared -j2 alternating; load average at the end $(cut -d' ' -f1-3 /proc/loadavg); whole run ${elapsed} s; audit after the run: ${consistent:-unknown}. Statements per request as captured: $(sed -E 's/^capture ([a-z_]+): ([0-9]+) statements$/\1 \2/' "$BENCH_ROOT/captured.txt" | paste -sd, - | sed 's/,/, /g')."
 status=0
 "${BENCH_TOOL[@]}" report "$RESULTS" "$REPORT" "$header" || status=1
+{
+    printf '\n### What the outbox costs a keyed receipt\n\n'
+    printf 'pgbench on the captured receipt script with and without its one outbox statement (event numbers, event rows, NOTIFY), same run.\n\n'
+    printf '| conns | API req/s | pgbench tps with outbox | pgbench tps without | database cost of the outbox | API / pgbench with | API / pgbench without |\n'
+    printf '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+    awk -F'\t' '{ cost = ($4 > 0 && $3 > 0) ? sprintf("%.0f %%", (1 - $3 / $4) * 100) : "—";
+        w = ($3 > 0) ? sprintf("%.2f", $2 / $3) : "—"; wo = ($4 > 0) ? sprintf("%.2f", $2 / $4) : "—";
+        printf "| %s | %.0f | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, cost, w, wo }' "$OUTBOX"
+} | tee -a "$REPORT"
 if [ "$consistent" != true ]; then
     smk_err "the audit after the run is not consistent"
     status=1

@@ -4,18 +4,21 @@ using Smackdab.Inventory.Bench;
 // Helpers for scripts/bench.sh (wrk is the load generator, pgbench the database's own limit):
 //   capture <postgres.log> <byte-offset> <application-name> <out.sql> <out.vars> <tag> [unique-value...]
 //       turns the statements one request sent (logged with log_statement=all since the offset) into a pgbench script
+//   strip <in.sql> <out.sql> <marker>
+//       copies a captured script without the statements that contain the marker
 //   report <results.tsv> <out.md> <header-line>
 //       writes the results table
 return args.FirstOrDefault() switch
 {
     "capture" when args.Length >= 7 => StatementCapture.Run(
         args[1], long.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4], args[5], args[6], args[7..]),
+    "strip" when args.Length == 4 => ScriptStrip.Run(args[1], args[2], args[3]),
     "report" when args.Length == 4 => BenchReport.Run(args[1], args[2], args[3]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: capture <log> <offset> <app> <out.sql> <out.vars> <tag> [unique...] | report <results.tsv> <out.md> <header>");
+    Console.Error.WriteLine("usage: capture <log> <offset> <app> <out.sql> <out.vars> <tag> [unique...] | strip <in.sql> <out.sql> <marker> | report <results.tsv> <out.md> <header>");
     return 2;
 }

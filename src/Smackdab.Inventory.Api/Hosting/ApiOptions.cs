@@ -68,6 +68,13 @@ public sealed class DatabaseOptions
     public int MaxPoolSize { get; set; } = 40;
 
     /// <summary>
+    /// Connections the background workers of one process may hold, in a pool of their own (application name
+    /// "&lt;name&gt;-worker"), so that polling and job work never take the connections requests need.
+    /// </summary>
+    [Range(1, 200)]
+    public int BackgroundMaxPoolSize { get; set; } = 10;
+
+    /// <summary>
     /// Skip DISCARD ALL when a connection goes back to the pool (Npgsql No Reset On Close). Safe here: the API uses only
     /// transaction-scoped advisory locks, sets no session state and creates no temporary tables. A value in the connection string wins.
     /// </summary>

@@ -88,11 +88,14 @@ public static class ApiSetup
         // Options built once (they hold no per-request state; the tenant reaches the context through its constructor), not per request.
         services.AddDbContext<InventoryDbContext>(
             (sp, options) => options.UseInventoryPostgres(connectionString, database.CommandTimeoutSeconds)
-                .AddInterceptors(sp.GetRequiredService<CommittedChangesInterceptor>()),
+                .AddInterceptors(sp.GetRequiredService<CommittedChangesInterceptor>(), sp.GetRequiredService<BackgroundConnectionInterceptor>()),
             contextLifetime: ServiceLifetime.Scoped,
             optionsLifetime: ServiceLifetime.Singleton);
         services.AddInventoryReadCache(configuration);
         services.AddSingleton(new DatabaseConnectionString(connectionString));
+        services.AddHttpContextAccessor();
+        services.AddSingleton(new BackgroundConnectionString(DatabaseConnection.ForBackgroundWork(connectionString, database)));
+        services.AddSingleton<BackgroundConnectionInterceptor>();
         services.AddOptions<ApiKeyCacheOptions>().Bind(configuration.GetSection(ApiKeyCacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ApiKeyCache>();
         services.AddHostedService<ApiKeyRevocationListener>();

@@ -32,6 +32,16 @@ public static class DatabaseConnection
         return builder.ConnectionString;
     }
 
+    /// <summary>The pool of background work: same server and settings, its own application name and size.</summary>
+    public static string ForBackgroundWork(string tunedConnectionString, DatabaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = new NpgsqlConnectionStringBuilder(tunedConnectionString);
+        builder.ApplicationName = (string.IsNullOrWhiteSpace(builder.ApplicationName) ? "smackdab-api" : builder.ApplicationName) + "-worker";
+        builder.MaxPoolSize = options.BackgroundMaxPoolSize;
+        return builder.ConnectionString;
+    }
+
     private static bool Names(string connectionString, params string[] keys) =>
         connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
             .Select(part => part.Split('=', 2)[0].Trim())
