@@ -183,13 +183,14 @@ RESULTS="$BENCH_ROOT/results.tsv"
 declare -A LABEL=(
     [health]="baseline: GET /health/live (no auth, no database)"
     [products]="GET /v1/products?pageSize=25"
+    [products_miss]="GET /v1/products?pageSize=25 with Cache-Control: no-cache (read cache bypassed)"
     [inventory]="GET /v1/products/{id}/inventory"
     [receipt]="keyed receipt POST /v1/inventory/transactions (10,000 products)"
     [shipment]="keyed shipment, one hot balance row"
     [mix]="daily mix: 45 % product pages, 40 % stock reads, 15 % keyed receipts"
 )
 declare -A PGSPEC=(
-    [products]="products@1" [inventory]="inventory@1" [receipt]="receipt@1" [shipment]="shipment@1"
+    [products]="products@1" [products_miss]="products@1" [inventory]="inventory@1" [receipt]="receipt@1" [shipment]="shipment@1"
     [mix]="products@45 inventory@40 receipt@15"
 )
 
@@ -219,7 +220,7 @@ measure() {
 }
 
 for conns in $LEVELS; do
-    for s in health products inventory receipt shipment mix; do
+    for s in health products products_miss inventory receipt shipment mix; do
         pg="-"
         if [ -n "${PGSPEC[$s]:-}" ]; then
             # shellcheck disable=SC2086
@@ -266,7 +267,8 @@ status=0
     printf '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
     awk -F'\t' '{ cost = ($4 > 0 && $3 > 0) ? sprintf("%.0f %%", (1 - $3 / $4) * 100) : "—";
         w = ($3 > 0) ? sprintf("%.2f", $2 / $3) : "—"; wo = ($4 > 0) ? sprintf("%.2f", $2 / $4) : "—";
-        printf "| %s | %.0f | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, cost, w, wo }' "$OUTBOX"
+        with = ($3 > 0) ? sprintf("%.0f", $3) : "—"; without = ($4 > 0) ? sprintf("%.0f", $4) : "—";
+        printf "| %s | %.0f | %s | %s | %s | %s | %s |\n", $1, $2, with, without, cost, w, wo }' "$OUTBOX"
 } | tee -a "$REPORT"
 if [ "$consistent" != true ]; then
     smk_err "the audit after the run is not consistent"

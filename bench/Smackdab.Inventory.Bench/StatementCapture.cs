@@ -25,11 +25,12 @@ public static partial class StatementCapture
         foreach (var (sql, parameters) in statements)
         {
             // An id first seen in an INSERT is a new row's key: it must be new on every replay too.
-            if (sql.TrimStart().StartsWith("INSERT", StringComparison.OrdinalIgnoreCase))
+            if (sql.TrimStart().StartsWith("INSERT", StringComparison.OrdinalIgnoreCase)
+                || (sql.TrimStart().StartsWith("WITH", StringComparison.OrdinalIgnoreCase) && sql.Contains("INSERT INTO", StringComparison.OrdinalIgnoreCase)))
             {
                 foreach (var value in parameters.Values)
                 {
-                    if (value is not null && GeneratedId().IsMatch(value) && !SeenBefore(statements, sql, value))
+                    if (value is not null && (GeneratedId().IsMatch(value) || IsIdArray(value)) && !SeenBefore(statements, sql, value))
                     {
                         unique.Add(value);
                     }
@@ -62,6 +63,13 @@ public static partial class StatementCapture
                 {
                     replacement = "NULL";
                 }
+                else if (unique.Contains(value) && IsIdArray(value))
+                {
+                    // New ids in an array (e.g. event ids of the outbox insert): each element new per replay.
+                    var items = value[1..^1].Split(',');
+                    replacement = "ARRAY[" + string.Join(", ", items.Select((item, i) =>
+                        $"('{Prefix(item)}' || CAST(:client_id AS text) || '_' || CAST(:r AS text) || '_{i}')")) + "]";
+                }
                 else if (unique.Contains(value))
                 {
                     replacement = $"('{Prefix(value)}' || CAST(:client_id AS text) || '_' || CAST(:r AS text))";
@@ -83,6 +91,22 @@ public static partial class StatementCapture
         File.WriteAllText(varsPath, vars.ToString());
         Console.WriteLine($"capture {tag}: {statements.Count} statements");
         return 0;
+    }
+
+    private static bool IsIdArray(string value) =>
+        value.Length > 2 && value[0] == '{' && value[^1] == '}' && value[1..^1].Split(',').All(item => GeneratedId().IsMatch(item));
+
+    private static bool IsJson(string value)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(value);
+            return true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private static bool SeenBefore(List<(string Sql, Dictionary<int, string?> Parameters)> statements, string sql, string value)
@@ -109,14 +133,15 @@ public static partial class StatementCapture
     /// <summary>The type to state where the server could not infer one from an untyped parameter.</summary>
     private static string? Cast(string value)
     {
-        if (value.StartsWith('{') && !value.StartsWith("{\"", StringComparison.Ordinal) && value.EndsWith('}'))
-        {
-            return "text[]";
-        }
-
-        if (value.StartsWith("[{", StringComparison.Ordinal) || value == "[]" || value.StartsWith("{\"", StringComparison.Ordinal))
+        if (value.StartsWith("[{", StringComparison.Ordinal) || value == "[]" || (value.StartsWith("{\"", StringComparison.Ordinal) && IsJson(value)))
         {
             return "jsonb";
+        }
+
+        // An array literal, also one of quoted elements such as {"{\"id\":1}","{…}"} (not JSON: no key before a colon).
+        if (value.StartsWith('{') && value.EndsWith('}'))
+        {
+            return "text[]";
         }
 
         if (Timestamp().IsMatch(value))

@@ -22,8 +22,10 @@ local function product(n)
     return string.format("prod_bench_%05d", 1 + n % 10000)
 end
 
-local function get(path)
-    return wrk.format("GET", path, { ["X-API-Key"] = api_key, ["X-Organization-ID"] = org })
+local function get(path, extra)
+    local headers = { ["X-API-Key"] = api_key, ["X-Organization-ID"] = org }
+    for k, v in pairs(extra or {}) do headers[k] = v end
+    return wrk.format("GET", path, headers)
 end
 
 local function transaction(kind, product_id)
@@ -50,6 +52,8 @@ local function receipt() return transaction("receipt", product(counter * 7919)) 
 local requests = {
     health = function() return wrk.format("GET", "/health/live") end,
     products = products_page,
+    -- The same page past the read cache: what every request of a cache miss costs.
+    products_miss = function() return get("/v1/products?pageSize=25", { ["Cache-Control"] = "no-cache" }) end,
     inventory = product_inventory,
     receipt = receipt,
     shipment = function() return transaction("shipment", "prod_bench_00001") end,
