@@ -11,6 +11,9 @@
 #   scripts/bench.sh [seconds-per-run] [connection-levels] [instances]
 #       defaults: 10 "4 16" 2      (instances=1 skips the two-instance runs)
 #
+#   BENCH_PROFILE="products_miss receipt" scripts/bench.sh ...
+#       also profiles those scenarios with dotnet-trace and writes docs/benchmarks-profile-<scenario>.txt
+#
 #   BENCH_COMPARE_DLL=/path/to/older/Smackdab.Inventory.Api.dll scripts/bench.sh ...
 #       also runs that build (e.g. main before a change) on the same database and measures it right after the current
 #       build in every row ("before: …"), each against pgbench on its own statements: an A/B under the same conditions.
@@ -240,6 +243,27 @@ for conns in $LEVELS; do
         fi
     done
 done
+
+# BENCH_PROFILE="products_miss inventory …": after the measurements, a dotnet-trace capture of the API for 15 s per
+# scenario under 16 connections, summarised (bench tool "profile": request-thread time per frame) into
+# docs/benchmarks-profile-<scenario>.txt.
+if [ -n "${BENCH_PROFILE:-}" ]; then
+    TRACE="$ROOT/.data/tools/dotnet-trace"
+    if [ ! -x "$TRACE" ]; then
+        smk_log "installing dotnet-trace into $ROOT/.data/tools"
+        dotnet tool install dotnet-trace --tool-path "$ROOT/.data/tools" >/dev/null
+    fi
+    for s in $BENCH_PROFILE; do
+        smk_log "profiling $s: dotnet-trace for 15 s under 16 connections"
+        BENCH_SCENARIO="$s" BENCH_API_KEY="$KEY" BENCH_RUN="profile-$s-$RANDOM$RANDOM" \
+            wrk -t2 -c16 -d22s --timeout 10s -s bench/wrk/scenario.lua "$URL" >/dev/null 2>&1 &
+        wrk_pid=$!
+        sleep 3
+        "$TRACE" collect -p "${API_PIDS[0]}" --duration 00:00:00:15 --format speedscope -o "$BENCH_ROOT/profile-$s.nettrace" >/dev/null
+        wait "$wrk_pid" || true
+        "${BENCH_TOOL[@]}" profile "$BENCH_ROOT/profile-$s.speedscope.json" >"$ROOT/docs/benchmarks-profile-$s.txt"
+    done
+fi
 
 if [ "$INSTANCES" -ge 2 ]; then
     PORT2="$(smk_free_port $((PORT + 1)))"

@@ -201,7 +201,11 @@ public static partial class StatementCapture
             {
                 // Npgsql's reset of a pooled connection (no No Reset On Close). Replayed, it would drop pgbench's own
                 // prepared statements; left out, its cost counts against the API, where it belongs.
-                if (!s.Groups[1].Value.Trim().TrimEnd(';').Equals("DISCARD ALL", StringComparison.OrdinalIgnoreCase))
+                var text = s.Groups[1].Value.Trim().TrimEnd(';');
+                // A ROLLBACK before the request's first statement ends a transaction of an earlier, aborted request
+                // (wrk closing its connections at the end of a run): not part of this request.
+                var strayRollback = statements.Count == 0 && text.Equals("ROLLBACK", StringComparison.OrdinalIgnoreCase);
+                if (!strayRollback && !text.Equals("DISCARD ALL", StringComparison.OrdinalIgnoreCase))
                 {
                     statements.Add((s.Groups[1].Value, []));
                 }
