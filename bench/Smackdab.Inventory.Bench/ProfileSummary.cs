@@ -63,7 +63,7 @@ public static class ProfileSummary
             return 1;
         }
 
-        Console.WriteLine(CultureInfo.InvariantCulture, $"request-thread time sampled: {total:F0} ms (stacks containing '{marker}')");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"request-thread time sampled: {total:F0} ms (stacks containing '{marker}')"));
         Print("exclusive (the frame itself)", exclusive, total, top);
         Print("inclusive (the frame and what it calls)", inclusive, total, top * 3);
         return 0;
@@ -78,7 +78,7 @@ public static class ProfileSummary
         foreach (var (name, time) in shares.OrderByDescending(p => p.Value).Take(top))
         {
             var shown = name.Length > 150 ? name[..150] : name;
-            Console.WriteLine(CultureInfo.InvariantCulture, $"{time / total * 100,6:F1} %  {shown}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{time / total * 100,6:F1} %  {shown}"));
         }
     }
 }
