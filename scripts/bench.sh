@@ -245,7 +245,7 @@ for conns in $LEVELS; do
 done
 
 # BENCH_PROFILE="products_miss inventory …": after the measurements, a dotnet-trace capture of the API for 15 s per
-# scenario under 16 connections, summarised (bench tool "profile": request-thread time per frame) into
+# scenario under 16 connections, summarised (bench tool "profile": CPU time per frame) into
 # docs/benchmarks-profile-<scenario>.txt.
 if [ -n "${BENCH_PROFILE:-}" ]; then
     TRACE="$ROOT/.data/tools/dotnet-trace"

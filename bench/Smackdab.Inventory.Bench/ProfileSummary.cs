@@ -4,9 +4,10 @@ using System.Text.Json;
 namespace Smackdab.Inventory.Bench;
 
 /// <summary>
-/// Summarises a dotnet-trace speedscope file: where the request threads spend their time. Only stack samples that
-/// contain <c>marker</c> (Kestrel's request loop by default) count, so idle thread-pool threads waiting for work do not.
-/// Prints the share of that time per frame, inclusive (the frame or anything it calls) and exclusive (the frame itself).
+/// Summarises a dotnet-trace speedscope file: where the process spends its CPU. dotnet-trace ends every sampled stack
+/// in a pseudo-frame, <c>CPU_TIME</c> (running managed code) or <c>UNMANAGED_CODE_TIME</c> (blocked or in native code);
+/// only samples ending in <c>marker</c> (CPU_TIME by default) count. Prints the share of that time per frame,
+/// exclusive (the frame that was running) and inclusive (the frame or anything it called).
 /// </summary>
 public static class ProfileSummary
 {
@@ -33,11 +34,11 @@ public static class ProfileSummary
                 if (last is { } from && stack.Count > 0)
                 {
                     var names = stack.Select(i => frames[i]).ToList();
-                    if (names.Any(n => n.Contains(marker, StringComparison.Ordinal)))
+                    if (names[^1] == marker && names.Count > 1)
                     {
                         var dt = at - from;
                         total += dt;
-                        Add(exclusive, names[^1], dt);
+                        Add(exclusive, names[^2], dt);
                         foreach (var name in names.Distinct())
                         {
                             Add(inclusive, name, dt);
@@ -59,11 +60,11 @@ public static class ProfileSummary
 
         if (total <= 0)
         {
-            Console.Error.WriteLine($"profile: no sample contains '{marker}'");
+            Console.Error.WriteLine($"profile: no sample ends in {marker}");
             return 1;
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"request-thread time sampled: {total:F0} ms (stacks containing '{marker}')"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"thread time sampled: {total:F0} ms (stacks ending in {marker})"));
         Print("exclusive (the frame itself)", exclusive, total, top);
         Print("inclusive (the frame and what it calls)", inclusive, total, top * 3);
         return 0;

@@ -7,7 +7,7 @@ using Smackdab.Inventory.Bench;
 //   strip <in.sql> <out.sql> <marker>
 //       copies a captured script without the statements that contain the marker
 //   profile <trace.speedscope.json> [marker] [top]
-//       where request threads spend their time in a dotnet-trace capture
+//       where the process spends its CPU in a dotnet-trace capture
 //   report <results.tsv> <out.md> <header-line>
 //       writes the results table
 return args.FirstOrDefault() switch
@@ -16,7 +16,7 @@ return args.FirstOrDefault() switch
         args[1], long.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4], args[5], args[6], args[7..]),
     "strip" when args.Length == 4 => ScriptStrip.Run(args[1], args[2], args[3]),
     "profile" when args.Length >= 2 => ProfileSummary.Run(
-        args[1], args.Length > 2 ? args[2] : "HttpProtocol.ProcessRequests", args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 25),
+        args[1], args.Length > 2 ? args[2] : "CPU_TIME", args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 25),
     "report" when args.Length == 4 => BenchReport.Run(args[1], args[2], args[3]),
     _ => Usage(),
 };
