@@ -48,4 +48,15 @@ public sealed class ObservabilityOptions
 
     [Range(1, 86_400)]
     public int RollupPruneIntervalSeconds { get; set; } = 3600;
+
+    /// <summary>
+    /// How often the gauges read from PostgreSQL (breaker states, pending deliveries, the sync figures) are refreshed while
+    /// someone scrapes them; without scrapes the database is not read.
+    /// </summary>
+    [Range(1, 3600)]
+    public int OperationsMetricsRefreshSeconds { get; set; } = 15;
+
+    /// <summary>How often the data-consistency gauge recomputes every balance from the ledger (a full pass over the ledger).</summary>
+    [Range(1, 86_400)]
+    public int DataConsistencyCheckSeconds { get; set; } = 300;
 }

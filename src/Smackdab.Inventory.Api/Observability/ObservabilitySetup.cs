@@ -22,6 +22,11 @@ public static class ObservabilitySetup
         services.AddHostedService<RequestRollupWriter>();
         services.AddOptions<DashboardOptions>().Bind(configuration.GetSection(DashboardOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<DashboardService>();
+        services.AddScoped<OperationsFigures>();
+        if (settings.MetricsEnabled)
+        {
+            services.AddHostedService<OperationsMetricsRefresher>();
+        }
 
         var telemetry = services.AddOpenTelemetry()
             .WithMetrics(metrics =>

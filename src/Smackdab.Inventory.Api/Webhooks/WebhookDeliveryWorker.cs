@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Smackdab.Inventory.Domain.Features.Events;
+using Smackdab.Inventory.Domain.Features.Observability;
 using Smackdab.Inventory.Domain.Features.Outbound;
 using Smackdab.Inventory.Domain.Features.Webhooks;
 
@@ -115,6 +116,9 @@ public sealed class WebhookDeliveryWorker(
             }
 
             var state = await queue.RecordAsync(delivery, outcome, result.AttemptedAt, CancellationToken.None);
+            OperationsMetrics.RecordWebhookAttempt(
+                delivery.OrganizationId, delivery.SubscriptionId, outcome.Succeeded, outcome.LatencyMs,
+                state is WebhookDeliveryStatuses.Delivered or WebhookDeliveryStatuses.DeadLettered ? state : null);
             if (outcome.Succeeded)
             {
                 logger.LogDebug("Webhook delivery {DeliveryId} of {EventId} to subscription {SubscriptionId}: {StatusCode} in {LatencyMs} ms",

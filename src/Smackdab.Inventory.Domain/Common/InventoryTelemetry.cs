@@ -34,23 +34,49 @@ public static class InventoryTelemetry
         /// <summary>Request records dropped because the dashboard's write queue was full.</summary>
         public const string RequestRecordsDropped = "smackdab.api.request_records.dropped";
 
-        /// <summary>Gauges over the last 24 hours, read from PostgreSQL (the same on every instance).</summary>
-        public const string IntegrationCalls24h = "smackdab.integration.calls_24h";
+        /// <summary>Logical connector calls (after retries) → <c>smackdab_integration_calls_total</c>.</summary>
+        public const string IntegrationCalls = "smackdab.integration.calls";
 
-        public const string IntegrationSuccessRatio24h = "smackdab.integration.success_ratio_24h";
+        /// <summary>Failed connector calls by error class → <c>smackdab_integration_errors_total</c>.</summary>
+        public const string IntegrationErrors = "smackdab.integration.errors";
 
-        public const string IntegrationResponseTime24h = "smackdab.integration.response_time_24h";
+        /// <summary>HTTP attempts of connector calls, retries included → <c>smackdab_integration_attempts_total</c>.</summary>
+        public const string IntegrationAttempts = "smackdab.integration.attempts";
 
-        /// <summary>0 = CLOSED, 1 = HALF_OPEN, 2 = OPEN.</summary>
+        /// <summary>Connector call durations in seconds, retries included → <c>smackdab_integration_call_duration_seconds</c>.</summary>
+        public const string IntegrationCallDuration = "smackdab.integration.call.duration";
+
+        /// <summary>Gauge: 0 = CLOSED, 1 = HALF_OPEN, 2 = OPEN (shared breaker state, read from PostgreSQL).</summary>
         public const string IntegrationCircuitState = "smackdab.integration.circuit_state";
 
-        public const string WebhookDeliveries24h = "smackdab.webhook.deliveries_24h";
+        /// <summary>Webhook HTTP attempts → <c>smackdab_webhook_attempts_total</c>.</summary>
+        public const string WebhookAttempts = "smackdab.webhook.attempts";
 
-        public const string WebhookDeliveryTime24h = "smackdab.webhook.delivery_time_24h";
+        /// <summary>Webhook attempt durations in seconds → <c>smackdab_webhook_attempt_duration_seconds</c>.</summary>
+        public const string WebhookAttemptDuration = "smackdab.webhook.attempt.duration";
 
-        public const string SyncEvents24h = "smackdab.sync.events_24h";
+        /// <summary>Deliveries finished, delivered or dead-lettered → <c>smackdab_webhook_deliveries_total</c>.</summary>
+        public const string WebhookDeliveries = "smackdab.webhook.deliveries";
 
-        public const string SyncJobs24h = "smackdab.sync.jobs_24h";
+        /// <summary>Gauge: deliveries waiting for an attempt.</summary>
+        public const string WebhookDeliveriesPending = "smackdab.webhook.deliveries_pending";
+
+        /// <summary>Gauges of the spec's <c>inventory_sync_metrics</c>, per organization, read from PostgreSQL.</summary>
+        public const string SyncRealTimeUpdates24h = "smackdab.sync.real_time_updates_24h";
+
+        public const string SyncPollingFallbacks24h = "smackdab.sync.polling_fallbacks_24h";
+
+        public const string SyncFullSyncs24h = "smackdab.sync.full_syncs_24h";
+
+        public const string SyncDataConsistencyRatio = "smackdab.sync.data_consistency_ratio";
+
+        public const string SyncJobsCompleted24h = "smackdab.sync.jobs_completed_24h";
+
+        public const string SyncJobsFailing = "smackdab.sync.jobs_failing";
+
+        public const string SyncRecordsSynced24h = "smackdab.sync.records_synced_24h";
+
+        public const string SyncOpenConflicts = "smackdab.sync.open_conflicts";
     }
 
     /// <summary>Tag (label) names.</summary>
@@ -66,6 +92,9 @@ public static class InventoryTelemetry
         public const string Outcome = "outcome";
         public const string ErrorCode = "error.code";
         public const string Status = "status";
+        public const string ErrorClass = "error.class";
+        public const string Subscription = "subscription";
+        public const string Result = "result";
     }
 
     public static class Outcomes

@@ -184,6 +184,12 @@ public sealed record InventorySyncMetrics
     /// <summary>Change feed events recorded in the last 24 hours (what webhooks, streams and polling carry).</summary>
     public int RealTimeUpdates { get; init; }
 
+    /// <summary>Successful polls of GET /v1/inventory/changes in the last 24 hours: clients catching up by polling, the spec's fallback to webhooks.</summary>
+    public long PollingFallbacks { get; init; }
+
+    /// <summary>Percent of stock positions whose on_hand equals the sum of their ledger entries (now, not over 24 hours); null without stock.</summary>
+    public double? DataConsistency { get; init; }
+
     /// <summary>Completed full exports in the last 24 hours.</summary>
     public int FullSyncs { get; init; }
 

@@ -16,7 +16,7 @@ namespace Smackdab.Inventory.Domain.Features.Observability;
 /// per-minute request rollups, connector calls, breaker states, webhook deliveries, events and sync jobs. Any instance
 /// answers the same.
 /// </summary>
-public sealed class DashboardService(InventoryDbContext db, ITenantContext tenant, IOptions<DashboardOptions> options, TimeProvider clock)
+public sealed class DashboardService(InventoryDbContext db, OperationsFigures figures, ITenantContext tenant, IOptions<DashboardOptions> options, TimeProvider clock)
 {
     public const int WindowHours = 24;
     private const int MinCallsForErrorRateWarning = 20;
@@ -43,7 +43,7 @@ public sealed class DashboardService(InventoryDbContext db, ITenantContext tenan
 
         var integrations = await IntegrationsAsync(organizationId, since, ct);
         var webhooks = await WebhooksAsync(since, ct);
-        var sync = await SyncAsync(since, ct);
+        var sync = await SyncAsync(organizationId, since, ct);
         var failingJobs = await db.SyncJobs.AsNoTracking()
             .Where(j => j.Status == SyncJobStatuses.Processing && (j.FailedPasses > 0 || j.LastError != null))
             .OrderByDescending(j => j.UpdatedAt).Take(20)
@@ -329,7 +329,7 @@ public sealed class DashboardService(InventoryDbContext db, ITenantContext tenan
         };
     }
 
-    private async Task<InventorySyncMetrics> SyncAsync(DateTime since, CancellationToken ct)
+    private async Task<InventorySyncMetrics> SyncAsync(string organizationId, DateTime since, CancellationToken ct)
     {
         var events = await db.Events.AsNoTracking().CountAsync(e => e.OccurredAt >= since, ct);
         var exports = await db.ExportJobs.AsNoTracking().CountAsync(e => e.Status == ExportStatuses.Completed && e.CompletedAt >= since, ct);
@@ -339,9 +339,13 @@ public sealed class DashboardService(InventoryDbContext db, ITenantContext tenan
             .Select(g => new { Count = g.Count(), Records = g.Sum(j => (long)j.RecordsSynced) })
             .FirstOrDefaultAsync(ct);
         var conflicts = await db.SyncConflicts.AsNoTracking().CountAsync(c => c.Status == ConflictStatuses.Open, ct);
+        var polls = await figures.PollingFallbacksAsync(organizationId, since, ct);
+        var consistency = await figures.DataConsistencyAsync(organizationId, ct);
         return new InventorySyncMetrics
         {
             RealTimeUpdates = events,
+            PollingFallbacks = polls.GetValueOrDefault(organizationId),
+            DataConsistency = consistency.GetValueOrDefault(organizationId)?.Percent,
             FullSyncs = exports,
             SyncJobsCompleted24h = jobs?.Count ?? 0,
             RecordsSynced24h = jobs?.Records ?? 0,

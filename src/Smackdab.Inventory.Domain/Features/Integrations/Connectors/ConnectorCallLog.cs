@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Smackdab.Inventory.Domain.Data;
+using Smackdab.Inventory.Domain.Features.Observability;
 
 namespace Smackdab.Inventory.Domain.Features.Integrations.Connectors;
 
@@ -13,6 +14,7 @@ public sealed class ConnectorCallLog(IServiceScopeFactory scopes, TimeProvider c
     public async Task RecordAsync(
         Integration integration, ConnectorRequest request, int? status, string? errorClass, int attempts, int durationMs, bool servedFromCache, CancellationToken ct)
     {
+        OperationsMetrics.RecordIntegrationCall(integration, errorClass, durationMs);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;

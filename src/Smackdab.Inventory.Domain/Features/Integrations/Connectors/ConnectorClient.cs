@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using Smackdab.Inventory.Domain.Features.Observability;
 
 namespace Smackdab.Inventory.Domain.Features.Integrations.Connectors;
 
@@ -50,11 +51,10 @@ public sealed class ConnectorClient(
                 return new ConnectorResponse { StatusCode = result.Status, Body = result.Body, ContentType = result.ContentType, Attempts = call.Attempts, DurationMs = duration };
             }
 
-            var errorClass = ConnectorErrorClasses.ForStatus(result.Status);
-            var failure = new IntegrationCallException(
-                integration.Id, errorClass, $"The external system answered {result.Status}", result.Status, call.Attempts,
+            // Recorded once, by the catch below.
+            throw new IntegrationCallException(
+                integration.Id, ConnectorErrorClasses.ForStatus(result.Status), $"The external system answered {result.Status}", result.Status, call.Attempts,
                 result.RetryAfter is { } wait ? clock.GetUtcNow().UtcDateTime + wait : null);
-            return await FailAsync(integration, request, call, failure, errorClass, result.Status, duration, ct);
         }
         catch (CircuitBreakerOpenException open)
         {
@@ -101,6 +101,7 @@ public sealed class ConnectorClient(
     {
         call.Attempts++;
         await breakers.AdmitAsync(call.Integration, ct);
+        OperationsMetrics.RecordIntegrationAttempt(call.Integration);
         try
         {
             var result = await pipelines.Timeout.ExecuteAsync(static (state, token) => state.Client.SendAuthorizedAsync(state.Call, token), (Client: this, Call: call), ct);
