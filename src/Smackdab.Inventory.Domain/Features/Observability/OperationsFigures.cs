@@ -40,13 +40,9 @@ public sealed class OperationsFigures(InventoryDbContext db)
     public async Task<Dictionary<string, ConsistencyCount>> DataConsistencyAsync(string? organizationId, CancellationToken ct)
     {
         var where = organizationId is null ? "" : "WHERE organization_id = @organization";
+        // Opened through EF, so that its interceptors apply (background work uses its own pool).
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var opened = connection.State != System.Data.ConnectionState.Open;
-        if (opened)
-        {
-            await connection.OpenAsync(ct);
-        }
-
+        await db.Database.OpenConnectionAsync(ct);
         try
         {
             await using var command = connection.CreateCommand();
@@ -79,10 +75,7 @@ public sealed class OperationsFigures(InventoryDbContext db)
         }
         finally
         {
-            if (opened)
-            {
-                await connection.CloseAsync();
-            }
+            await db.Database.CloseConnectionAsync();
         }
     }
 
