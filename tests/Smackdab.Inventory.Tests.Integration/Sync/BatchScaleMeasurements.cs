@@ -8,7 +8,7 @@ namespace Smackdab.Inventory.Tests.Integration.Sync;
 
 /// <summary>
 /// Scale measurements, not part of the regular run (they take minutes): set SMACKDAB_BATCH_SCALE=1 (scripts/measure-batch.sh).
-/// A 1,000,000-row export and a 100,000-row import, sampling the process's working set and GC heap while the job runs, and
+/// A 1,000,000-row export, a 100,000-row import and the decoding of a 150 MiB encrypted gzip export, sampling the process's working set and GC heap while the job runs, and
 /// checking the results (row count, balances), so a measurement that went wrong fails.
 /// </summary>
 public sealed class BatchScaleMeasurements(ITestOutputHelper output)
@@ -85,6 +85,62 @@ public sealed class BatchScaleMeasurements(ITestOutputHelper output)
     /// (VmHWM, reset just before the job through /proc/self/clear_refs so it covers the job only), and samples every 50 ms of the
     /// resident set and the managed heap.
     /// </summary>
+    [ScaleFact]
+    public async Task Decoding_a_large_encrypted_gzip_export_runs_in_constant_memory()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "smackdab-scale-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(directory);
+        var source = Path.Combine(directory, "export.csv.gz.enc");
+        var target = Path.Combine(directory, "decoded.csv");
+        var key = Domain.Features.Sync.Exports.ExportCipher.NewKey();
+        long plainBytes = 0;
+        try
+        {
+            // 4,000,000 CSV rows (about 150 MiB), written like an export: gzip inside AES-256-GCM in 64 KiB chunks.
+            await using (var file = File.Create(source))
+            {
+                var cipher = await Domain.Features.Sync.Exports.ExportCipher.EncryptToAsync(file, key, 64 * 1024, CancellationToken.None);
+                await using (var gzip = new System.IO.Compression.GZipStream(cipher, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                {
+                    var random = new Random(20261202);
+                    var text = new StringBuilder("transaction_id,transaction_type,sku,location_code,quantity\n");
+                    for (var i = 0; i < 4_000_000; i++)
+                    {
+                        text.Append("txn_").Append(i).Append(",receipt,SKU-").Append(random.Next(100_000)).Append(",MAIN,").Append(random.Next(1, 500)).Append('\n');
+                        if (text.Length > 1 << 20 || i == 3_999_999)
+                        {
+                            var bytes = Encoding.UTF8.GetBytes(text.ToString());
+                            plainBytes += bytes.Length;
+                            await gzip.WriteAsync(bytes);
+                            text.Clear();
+                        }
+                    }
+                }
+
+                await cipher.FinishAsync(CancellationToken.None);
+            }
+
+            var (peakSet, peakHeap, baseSet, baseHeap, elapsed, _) = await MeasureAsync(async () =>
+            {
+                var decoded = await Domain.Features.Sync.Imports.ImportSourceDecoder.DecodeAsync(source, target, "application/octet-stream", key, 10L << 30, CancellationToken.None);
+                Assert.Equal("aes256+gzip", decoded!.Encoding);
+                Assert.Equal(plainBytes, decoded.Size);
+                return default;
+            });
+
+            Assert.True(peakHeap - baseHeap < 64L * 1024 * 1024, $"GC heap grew {(peakHeap - baseHeap) / 1048576} MiB while decoding");
+            var wrong = await Assert.ThrowsAsync<Domain.Features.Sync.Imports.ImportDecodeException>(() =>
+                Domain.Features.Sync.Imports.ImportSourceDecoder.DecodeAsync(source, target, null, Domain.Features.Sync.Exports.ExportCipher.NewKey(), 10L << 30, CancellationToken.None));
+            Assert.Equal("DECRYPTION_FAILED", wrong.ErrorType);
+            output.WriteLine($"SCALE decode of a {new FileInfo(source).Length / 1048576.0:0.0} MiB aes256+gzip export to {plainBytes / 1048576.0:0.0} MiB of CSV: {elapsed.TotalSeconds:0.0} s; "
+                + $"working set {baseSet / 1048576} → peak {peakSet / 1048576} MiB, GC heap {baseHeap / 1048576} → peak {peakHeap / 1048576} MiB");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static async Task<(long PeakSet, long PeakHeap, long BaseSet, long BaseHeap, TimeSpan Elapsed, JsonElement Result)> MeasureAsync(Func<Task<JsonElement>> job)
     {
         GC.Collect();
