@@ -17,8 +17,9 @@ public sealed class ProcessLifecycleTests(ITestOutputHelper output)
     // requests to a fresh process (JIT) are slow, so here the bound only says "no request ran into the client's 60 s timeout".
     private static readonly TimeSpan MaxLatency = TimeSpan.FromSeconds(55);
     private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan WebhookDrainTimeout = TimeSpan.FromSeconds(120);
 
-    private static readonly Dictionary<string, string> Settings = new()
+    private static readonly Dictionary<string, string> Settings = new(WebhookTap.ProcessSettings)
     {
         ["Hosting__ShutdownTimeoutSeconds"] = ShutdownTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Database__CommandTimeoutSeconds"] = CommandTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -33,6 +34,7 @@ public sealed class ProcessLifecycleTests(ITestOutputHelper output)
         var first = await fleet.StartInstanceAsync();
         await fleet.SeedAsync(first);
         var current = fleet.ClientFor(first);
+        await using var webhooks = await WebhookTap.StartAsync(current, fleet.ConnectionString, fleet.OrganizationId);
         var load = new KeyedWriteLoad(_ => Volatile.Read(ref current), fleet.ProductId, fleet.LocationId);
         load.Start();
 
@@ -65,7 +67,9 @@ public sealed class ProcessLifecycleTests(ITestOutputHelper output)
         Assert.All(inFlight, a => Assert.True(a.Status is >= 200 and < 300, $"in flight at SIGTERM but not finished: {a}"));
         Assert.True(exitAfter < TimeSpan.FromSeconds(ShutdownTimeoutSeconds + 3), $"exit took {exitAfter}");
 
-        var report = await FaultReport.BuildAsync(load, fleet.ConnectionString, "SIGTERM under load, then a new start", sigterm, back, recovered);
+        // A stopping instance finishes and records the attempts it started: no webhook is sent twice.
+        var delivered = await webhooks.DrainAsync(load.UtcAt(load.Now), WebhookDrainTimeout, redeliveryWindow: null);
+        var report = await FaultReport.BuildAsync(load, fleet.ConnectionString, "SIGTERM under load, then a new start", sigterm, back, recovered, delivered);
         report.AssertHeld(output, MaxLatency, load.Attempts, allowNoAnswer: true);
 
         var statuses = await fleet.WaitForHoldsReleasedAsync(holds, RecoveryTimeout);
@@ -83,6 +87,7 @@ public sealed class ProcessLifecycleTests(ITestOutputHelper output)
         await fleet.SeedAsync(a);
         var clientA = fleet.ClientFor(a);
         var clientB = fleet.ClientFor(b);
+        await using var webhooks = await WebhookTap.StartAsync(clientA, fleet.ConnectionString, fleet.OrganizationId);
 
         // Both instances run hold expiry; these expire while both are alive (SKIP LOCKED shares them out).
         var holds = await fleet.PrepareHoldsAsync(clientA, count: 10, ttlSeconds: 1);
@@ -98,6 +103,7 @@ public sealed class ProcessLifecycleTests(ITestOutputHelper output)
         var killedAt = load.Now;
         await a.KillAsync();
         Assert.True(await a.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        var aGone = load.Now;
         await Task.Delay(TimeSpan.FromSeconds(3));
         await load.StopAsync();
 
@@ -108,7 +114,10 @@ public sealed class ProcessLifecycleTests(ITestOutputHelper output)
         Assert.All(afterKill, x => Assert.True(x.Status is >= 200 and < 300, $"B did not serve: {x}"));
 
         var firstAfter = afterKill.Where(x => x.Status is >= 200 and < 300).Select(x => (TimeSpan?)(x.StartedAt + x.Elapsed)).Min();
-        var report = await FaultReport.BuildAsync(load, fleet.ConnectionString, "two instances, SIGKILL of one", killedAt, killedAt, firstAfter);
+        // An attempt A had sent but not recorded when it died is sent again by B once its lease lapses.
+        var delivered = await webhooks.DrainAsync(
+            load.UtcAt(load.Now), WebhookDrainTimeout, (load.UtcAt(killedAt) - TimeSpan.FromSeconds(3), load.UtcAt(aGone) + TimeSpan.FromSeconds(1)));
+        var report = await FaultReport.BuildAsync(load, fleet.ConnectionString, "two instances, SIGKILL of one", killedAt, killedAt, firstAfter, delivered);
         report.AssertHeld(output, MaxLatency, load.Attempts, allowNoAnswer: true, noAnswerMayHaveCommitted: true);
 
         var statuses = await fleet.WaitForHoldsReleasedAsync(holds, RecoveryTimeout);

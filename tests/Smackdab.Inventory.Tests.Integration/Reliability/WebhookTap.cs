@@ -15,6 +15,7 @@ namespace Smackdab.Inventory.Tests.Integration.Reliability;
 public sealed class WebhookTap : IAsyncDisposable
 {
     /// <summary>The API settings a fault test needs for its webhooks: loopback targets allowed, short poll, lease and retries.</summary>
+    /// <remarks><see cref="ProcessSettings"/> has the same as environment variables for API processes.</remarks>
     public static readonly IReadOnlyDictionary<string, string?> ApiSettings = new Dictionary<string, string?>
     {
         ["Webhooks:AllowPrivateTargets"] = "true",
@@ -26,6 +27,9 @@ public sealed class WebhookTap : IAsyncDisposable
         ["Webhooks:RetryBaseDelaySeconds"] = "1",
         ["Webhooks:RetryMaxDelaySeconds"] = "2",
     };
+
+    public static IReadOnlyDictionary<string, string> ProcessSettings =>
+        ApiSettings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
 
     private static readonly string[] Patterns = ["inventory.transaction.*", "inventory.quantity.*"];
 
@@ -84,22 +88,22 @@ public sealed class WebhookTap : IAsyncDisposable
     /// <param name="from">When the drain is measured from (the load stopped).</param>
     /// <param name="timeout">How long to wait at most.</param>
     /// <param name="redeliveryWindow">
-    /// When the database was unavailable to the delivery worker (with slack). A redelivery (a second request with the same
-    /// webhook-id) is allowed only for an event whose first request arrived in it: the worker could not record that attempt.
-    /// Null: the fault never touched the worker's tables, so no redelivery is allowed.
+    /// When an attempt's outcome could not be recorded (with slack): the database was unavailable to the delivery worker, or
+    /// the delivering process was killed. A redelivery (a second request with the same webhook-id) is allowed only for an
+    /// event whose first request arrived in it. Null: the fault never kept the worker from recording, so none is allowed.
     /// </param>
     public async Task<WebhookDeliveryCheck> DrainAsync(DateTimeOffset from, TimeSpan timeout, (DateTimeOffset From, DateTimeOffset Until)? redeliveryWindow)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
         while (true)
         {
-            var (expected, pending) = await ReadAsync();
+            var (expected, pending, orderingKeys) = await ReadAsync();
             var received = _receiver.For(_path);
             var ids = received.Select(r => r.Id).ToHashSet();
             var drained = pending == 0 && expected.Count > 0 && expected.All(e => ids.Contains(e.EventId));
             if (drained || DateTimeOffset.UtcNow > deadline)
             {
-                return Check(expected, received, drained ? DateTimeOffset.UtcNow - from : null, redeliveryWindow);
+                return Check(expected, orderingKeys, received, drained ? DateTimeOffset.UtcNow - from : null, redeliveryWindow);
             }
 
             await Task.Delay(100);
@@ -108,7 +112,7 @@ public sealed class WebhookTap : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _receiver.DisposeAsync();
 
-    private WebhookDeliveryCheck Check(List<(string EventId, long Sequence)> expected, IReadOnlyList<ReceivedWebhook> received, TimeSpan? drainTime, (DateTimeOffset From, DateTimeOffset Until)? window)
+    private WebhookDeliveryCheck Check(List<(string EventId, long Sequence)> expected, Dictionary<string, string> orderingKeys, IReadOnlyList<ReceivedWebhook> received, TimeSpan? drainTime, (DateTimeOffset From, DateTimeOffset Until)? window)
     {
         var sequenceOf = expected.ToDictionary(e => e.EventId, e => e.Sequence);
         var byId = received.GroupBy(r => r.Id).ToList();
@@ -130,9 +134,13 @@ public sealed class WebhookTap : IAsyncDisposable
         var redelivered = byId.Where(g => g.Count() > 1).ToList();
         var outsideWindow = redelivered.Count(g => window is not { } w || g.Min(r => r.ReceivedAt) < w.From || g.Min(r => r.ReceivedAt) > w.Until);
 
-        // All events are about one product (one ordering key): first arrivals follow the event sequence.
-        var firstArrivals = byId.Where(g => sequenceOf.ContainsKey(g.Key)).Select(g => sequenceOf[g.Key]).ToList();
-        var outOfOrder = firstArrivals.Zip(firstArrivals.Skip(1)).Count(p => p.Second < p.First);
+        // Per resource (the delivery's ordering key), first arrivals follow the event sequence.
+        var outOfOrder = 0;
+        foreach (var resource in byId.Where(g => sequenceOf.ContainsKey(g.Key)).GroupBy(g => orderingKeys.GetValueOrDefault(g.Key, "")))
+        {
+            var firstArrivals = resource.Select(g => sequenceOf[g.Key]).ToList();
+            outOfOrder += firstArrivals.Zip(firstArrivals.Skip(1)).Count(p => p.Second < p.First);
+        }
 
         return new WebhookDeliveryCheck(
             expected.Count,
@@ -149,7 +157,7 @@ public sealed class WebhookTap : IAsyncDisposable
             drainTime);
     }
 
-    private async Task<(List<(string EventId, long Sequence)> Expected, int Pending)> ReadAsync()
+    private async Task<(List<(string EventId, long Sequence)> Expected, int Pending, Dictionary<string, string> OrderingKeys)> ReadAsync()
     {
         var builder = new NpgsqlConnectionStringBuilder(_connectionString) { ApplicationName = "reliability-check", Pooling = false };
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
@@ -173,11 +181,20 @@ public sealed class WebhookTap : IAsyncDisposable
             }
         }
 
-        await using (var command = new NpgsqlCommand("SELECT count(*) FROM webhook_deliveries WHERE subscription_id = @sub AND status <> 'delivered'", connection))
+        var pending = 0;
+        var orderingKeys = new Dictionary<string, string>();
+        await using (var command = new NpgsqlCommand("SELECT event_id, ordering_key, status FROM webhook_deliveries WHERE subscription_id = @sub AND NOT is_replay", connection))
         {
             command.Parameters.AddWithValue("sub", _subscriptionId);
-            return (expected, (int)(long)(await command.ExecuteScalarAsync())!);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                orderingKeys[reader.GetString(0)] = reader.GetString(1);
+                pending += reader.GetString(2) == "delivered" ? 0 : 1;
+            }
         }
+
+        return (expected, pending, orderingKeys);
     }
 
     private static async Task<long> HeadAsync(string connectionString, string organizationId)
@@ -198,11 +215,11 @@ public sealed class WebhookTap : IAsyncDisposable
 /// <param name="Unexpected">webhook-ids the receiver got that are not a matching event of the sequence.</param>
 /// <param name="Requests">Requests the receiver got in all.</param>
 /// <param name="Duplicates">Requests beyond the first for a webhook-id (redeliveries).</param>
-/// <param name="DuplicatesOutsideWindow">webhook-ids redelivered whose first request did not arrive while the worker's database was unavailable.</param>
-/// <param name="RedeliveryAllowed">The fault made the database unavailable to the delivery worker, so a redelivery was possible.</param>
+/// <param name="DuplicatesOutsideWindow">webhook-ids redelivered whose first request did not arrive while attempts could not be recorded.</param>
+/// <param name="RedeliveryAllowed">The fault could keep the delivery worker from recording an attempt, so a redelivery was possible.</param>
 /// <param name="BadSignatures">Requests that failed Standard Webhooks verification.</param>
 /// <param name="BodyMismatches">webhook-ids sent with more than one body.</param>
-/// <param name="OutOfOrder">First arrivals that came before an earlier event's first arrival (one product: one ordering key).</param>
+/// <param name="OutOfOrder">First arrivals that came before the first arrival of an earlier event about the same resource.</param>
 /// <param name="DrainTime">From the end of the load until everything was delivered and recorded; null: not within the bound.</param>
 public sealed record WebhookDeliveryCheck(
     int Events,
@@ -223,7 +240,7 @@ public sealed record WebhookDeliveryCheck(
 
     public string Figures => string.Create(CultureInfo.InvariantCulture,
         $"webhooks: events {Events}, delivered {Delivered}, missing {Missing}, unexpected {Unexpected}, requests {Requests}, " +
-        $"duplicates {Duplicates} ({(RedeliveryAllowed ? "allowed for attempts made while the database was away" : "none allowed")}; outside that: {DuplicatesOutsideWindow}), " +
+        $"duplicates {Duplicates} ({(RedeliveryAllowed ? "allowed for attempts whose outcome could not be recorded" : "none allowed")}; outside that: {DuplicatesOutsideWindow}), " +
         $"bad signatures {BadSignatures}, out of order {OutOfOrder}, " +
         $"drained {(DrainTime is { } d ? $"{d.TotalSeconds:0.00} s after the load stopped" : "NOT within the bound")}");
 }
