@@ -1,14 +1,20 @@
-// The API Integration Dashboard: polls GET /v1/dashboard and draws it. Plain JavaScript, no build step, no CDN.
+// The API Integration Dashboard: draws GET /v1/dashboard, refreshed live from the event stream (SSE with a single-use
+// ticket, since an EventSource cannot send the API key) and by a slow poll as the fallback. Plain JavaScript, no build
+// step, no CDN.
 (function () {
   'use strict';
 
   const KEY = 'smackdab.dashboard.apiKey';
   const ORG = 'smackdab.dashboard.organizationId';
   const params = new URLSearchParams(location.search);
-  const intervalMs = Math.max(1, Number(params.get('interval')) || 5) * 1000;
+  const intervalMs = Math.max(1, Number(params.get('interval')) || 30) * 1000;
+  // After a change arrives: refresh shortly (bursts coalesce), and once more when the write's own request record has
+  // reached the per-minute rollups (written in the background, within a moment of the response).
+  const changeDelayMs = 250, followUpDelayMs = 2000, maxReconnectMs = 60000;
   const $ = (id) => document.getElementById(id);
   const svgNs = 'http://www.w3.org/2000/svg';
   let timer = null;
+  let source = null, liveTimer = null, reconnectMs = 1000, changeTimer = null, followUpTimer = null, liveEvents = 0;
 
   const fmt = {
     count: (n) => (n == null ? '–' : Number(n).toLocaleString('en-US')),
@@ -206,12 +212,14 @@
       ['Pending', fmt.count(webhooks.pending_deliveries)],
     ]);
     fill($('sync'), [
-      ['Real-time updates (24 h)', fmt.count(sync.real_time_updates)],
-      ['Full syncs (24 h)', fmt.count(sync.full_syncs)],
-      ['Sync jobs completed (24 h)', fmt.count(sync.sync_jobs_completed_24h)],
-      ['Records synced (24 h)', fmt.count(sync.records_synced_24h)],
-      ['Sync jobs failing', fmt.count(sync.sync_jobs_failing)],
-      ['Open conflicts', fmt.count(sync.open_conflicts)],
+      ['Real-time updates (24 h)', fmt.count(sync.real_time_updates), 'real_time_updates'],
+      ['Polling fallbacks (24 h)', fmt.count(sync.polling_fallbacks), 'polling_fallbacks'],
+      ['Full syncs (24 h)', fmt.count(sync.full_syncs), 'full_syncs'],
+      ['Data consistency', fmt.percent(sync.data_consistency), 'data_consistency'],
+      ['Sync jobs completed (24 h)', fmt.count(sync.sync_jobs_completed_24h), 'sync_jobs_completed_24h'],
+      ['Records synced (24 h)', fmt.count(sync.records_synced_24h), 'records_synced_24h'],
+      ['Sync jobs failing', fmt.count(sync.sync_jobs_failing), 'sync_jobs_failing'],
+      ['Open conflicts', fmt.count(sync.open_conflicts), 'open_conflicts'],
     ]);
 
     const endpoints = $('endpoints').tBodies[0];
@@ -228,9 +236,9 @@
 
   function fill(list, pairs) {
     list.replaceChildren();
-    pairs.forEach(([name, value]) => {
+    pairs.forEach(([name, value, key]) => {
       list.appendChild(el('dt', {}, name));
-      list.appendChild(el('dd', {}, value));
+      list.appendChild(el('dd', key ? { 'data-figure': key } : {}, value));
     });
   }
 
@@ -252,20 +260,98 @@
       render(data);
       $('board').hidden = false;
       if (!keepStatus) {
-        setStatus('Updated ' + fmt.time(data.generated_at) + ' · refreshes every ' + intervalMs / 1000 + ' s', false);
+        const how = source && source.readyState === EventSource.OPEN ? 'live, polled every ' : 'refreshes every ';
+        setStatus('Updated ' + fmt.time(data.generated_at) + ' · ' + how + intervalMs / 1000 + ' s', false);
       }
     } catch (e) {
       setStatus('Could not load the dashboard: ' + e.message, true);
     }
   }
 
-  function start() {
+  function setLive(state, text) {
+    document.body.dataset.live = state;
+    const live = $('live');
+    live.textContent = text;
+    live.className = 'live ' + state;
+  }
+
+  function closeLive() {
+    clearTimeout(liveTimer);
+    if (source) {
+      source.close();
+      source = null;
+    }
+  }
+
+  // A change in the organization's feed: refresh soon, coalescing bursts, and once more a little later.
+  function changed() {
+    liveEvents += 1;
+    document.body.dataset.liveEvents = String(liveEvents);
+    if (!changeTimer) {
+      changeTimer = setTimeout(() => {
+        changeTimer = null;
+        refresh(false);
+      }, changeDelayMs);
+    }
+    clearTimeout(followUpTimer);
+    followUpTimer = setTimeout(() => refresh(false), followUpDelayMs);
+  }
+
+  async function connectLive() {
+    closeLive();
+    let ticket;
+    try {
+      ticket = await call('POST', '/v1/dashboard/stream-ticket');
+    } catch (e) {
+      if (e.message.startsWith('PERMISSION_DENIED') || e.message.startsWith('AUTHENTICATION_FAILED')) {
+        // E.g. a key without inventory.products.read: the page keeps polling, and says why.
+        setLive('off', 'Polling only (' + e.message + ')');
+        return;
+      }
+      retryLive('Live updates unavailable (' + e.message + '); polling');
+      return;
+    }
+    const stream = new EventSource(ticket.stream_url);
+    source = stream;
+    ticket.event_names.forEach((name) => stream.addEventListener(name, changed));
+    stream.onmessage = changed;
+    stream.onopen = () => {
+      reconnectMs = 1000;
+      setLive('open', 'Live');
+      // Whatever changed while the stream was down.
+      refresh(true);
+    };
+    stream.onerror = () => {
+      // A ticket works once, so the browser's own reconnect would be refused: close it and take a new ticket.
+      if (source === stream) {
+        retryLive('Reconnecting… (polling meanwhile)');
+      }
+    };
+  }
+
+  function retryLive(text) {
+    closeLive();
+    setLive('reconnecting', text);
+    liveTimer = setTimeout(connectLive, reconnectMs);
+    reconnectMs = Math.min(reconnectMs * 2, maxReconnectMs);
+  }
+
+  function stop() {
     clearTimeout(timer);
+    clearTimeout(changeTimer);
+    clearTimeout(followUpTimer);
+    changeTimer = null;
+    closeLive();
+    setLive('off', '');
+  }
+
+  function start() {
+    stop();
     const loop = async () => {
       await refresh(false);
       timer = setTimeout(loop, intervalMs);
     };
-    loop();
+    loop().then(connectLive);
   }
 
   $('connect').addEventListener('submit', (event) => {
@@ -279,7 +365,7 @@
   $('forget-button').addEventListener('click', () => {
     sessionStorage.removeItem(KEY);
     sessionStorage.removeItem(ORG);
-    clearTimeout(timer);
+    stop();
     $('board').hidden = true;
     setStatus('Not connected', false);
   });

@@ -78,7 +78,8 @@ public sealed class DashboardPageTests(Xunit.Abstractions.ITestOutputHelper outp
         await using var browser = await HeadlessChromium.StartAsync();
         try
         {
-            await browser.NavigateAsync(new Uri(api.BaseAddress, "/dashboard?interval=1").ToString());
+            // The fallback poll is ten minutes away: within this test only the event stream refreshes the page.
+            await browser.NavigateAsync(new Uri(api.BaseAddress, "/dashboard?interval=600").ToString());
             await browser.WaitForTextAsync("#status", t => t == "Not connected");
             await browser.TypeAsync("#api-key", key);
             await browser.TypeAsync("#organization-id", organizationId);
@@ -121,6 +122,30 @@ public sealed class DashboardPageTests(Xunit.Abstractions.ITestOutputHelper outp
             Assert.Contains("HALF_OPEN", await browser.TextAsync("#status"), StringComparison.Ordinal);
             using var breaker = await client.GetAsync($"/v1/integrations/{integrationId}/circuit-breaker");
             Assert.Equal("HALF_OPEN", (await Envelopes.SuccessAsync(breaker)).GetProperty("circuit_state").GetString());
+
+            // Live: the page follows the organization's event stream (a dashboard stream ticket, then EventSource). A write
+            // through the API changes the page's figures without a reload and without its poll.
+            await browser.WaitForTextAsync("#live", t => t == "Live");
+            Assert.Equal("open", (await browser.EvaluateAsync("document.body.dataset.live"))!.GetValue<string>());
+            // The seven calls, the page's reset and the breaker read above.
+            var beforeWrite = await DashboardTests.DashboardWithCallsAsync(client, 9);
+            Assert.Equal(9, beforeWrite.GetProperty("system_health").GetProperty("total_api_calls").GetInt64());
+            var updatesBefore = beforeWrite.GetProperty("inventory_sync_metrics").GetProperty("real_time_updates").GetInt64();
+            Assert.Equal(Percent(beforeWrite.GetProperty("inventory_sync_metrics").GetProperty("data_consistency")), await browser.TextAsync("#sync dd[data-figure='data_consistency']"));
+            await browser.EvaluateAsync("window.loadedOnce = 'yes'");
+
+            using (var write = await client.PostAsJsonAsync("/v1/products", new { sku = "LIVE-1", name = "Live update" }))
+            {
+                await Envelopes.SuccessAsync(write, HttpStatusCode.Created);
+            }
+
+            var afterWrite = await DashboardTests.DashboardWithCallsAsync(client, 10);
+            Assert.Equal(updatesBefore + 1, afterWrite.GetProperty("inventory_sync_metrics").GetProperty("real_time_updates").GetInt64());
+            await browser.WaitForTextAsync("#sync dd[data-figure='real_time_updates']", t => t == (updatesBefore + 1).ToString("#,0", CultureInfo.InvariantCulture), TimeSpan.FromSeconds(30));
+            await browser.WaitForTextAsync("#total-calls", t => t == Count(afterWrite.GetProperty("system_health").GetProperty("total_api_calls")), TimeSpan.FromSeconds(30));
+            Assert.Equal("yes", (await browser.EvaluateAsync("window.loadedOnce"))!.GetValue<string>());
+            Assert.True(int.Parse((await browser.EvaluateAsync("document.body.dataset.liveEvents"))!.GetValue<string>(), CultureInfo.InvariantCulture) >= 1);
+            Assert.Contains("live", await browser.TextAsync("#status"), StringComparison.Ordinal);
             Assert.DoesNotContain(browser.PageLog, l => l.Contains("exceptionDetails", StringComparison.Ordinal));
         }
         finally

@@ -260,6 +260,59 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     }
 
     [Fact]
+    public async Task The_dashboard_stream_ticket_needs_both_scopes_opens_the_stream_and_is_not_counted()
+    {
+        var tenant = await Tenant.CreateAsync(fixture.Api);
+        var reportsOnly = await tenant.CreateKeyAsync(fixture.Api, ["inventory.reports.read"]);
+        using (var refusedClient = tenant.Client(fixture.Api, reportsOnly))
+        using (var refused = await refusedClient.PostAsync("/v1/dashboard/stream-ticket", null))
+        {
+            var error = await Envelopes.ErrorAsync(refused, HttpStatusCode.Forbidden, "PERMISSION_DENIED");
+            Assert.Contains("inventory.products.read", error.GetRawText(), StringComparison.Ordinal);
+        }
+
+        var both = await tenant.CreateKeyAsync(fixture.Api, ["inventory.reports.read", "inventory.products.read"]);
+        using var client = tenant.Client(fixture.Api, both);
+        using var issued = await client.PostAsync("/v1/dashboard/stream-ticket", null);
+        var ticket = await Envelopes.SuccessAsync(issued, HttpStatusCode.Created);
+        var streamUrl = ticket.GetProperty("stream_url").GetString()!;
+        Assert.StartsWith("/v1/inventory/events/stream?ticket=stk_", streamUrl, StringComparison.Ordinal);
+        var names = ticket.GetProperty("event_names").EnumerateArray().Select(n => n.GetString()).ToList();
+        Assert.Contains("inventory.updated", names);
+        Assert.Contains("full_sync_required", names);
+
+        // The ticket opens the organization's stream without any header, once.
+        using var anonymous = fixture.Api.CreateClient();
+        using (var stream = await anonymous.GetAsync(streamUrl, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+            Assert.Equal("text/event-stream", stream.Content.Headers.ContentType?.MediaType);
+        }
+
+        using (var again = await anonymous.GetAsync(streamUrl, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+        }
+
+        // Neither ticket request is counted, like GET /v1/dashboard: records are written in order, so once the list below is
+        // counted, a ticket request would be too.
+        using (var list = await client.GetAsync("/v1/products"))
+        {
+            await Envelopes.ListAsync(list);
+        }
+
+        var data = await DashboardAsync(client);
+        for (var i = 0; i < 200 && !data.GetProperty("endpoints").EnumerateArray().Any(e => e.GetProperty("route").GetString() == "v1/products"); i++)
+        {
+            await Task.Delay(100);
+            data = await DashboardAsync(client);
+        }
+
+        Assert.Contains(data.GetProperty("endpoints").EnumerateArray(), e => e.GetProperty("route").GetString() == "v1/products");
+        Assert.DoesNotContain(data.GetProperty("endpoints").EnumerateArray(), e => e.GetProperty("route").GetString() == "v1/dashboard/stream-ticket");
+    }
+
+    [Fact]
     public async Task A_key_without_the_reports_scope_is_refused()
     {
         var tenant = await Tenant.CreateAsync(fixture.Api);
