@@ -260,7 +260,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     }
 
     [Fact]
-    public async Task The_dashboard_stream_ticket_needs_both_scopes_opens_the_stream_and_is_not_counted()
+    public async Task The_dashboard_stream_ticket_needs_the_streams_scope_opens_the_stream_and_is_not_counted()
     {
         var tenant = await Tenant.CreateAsync(fixture.Api);
         var reportsOnly = await tenant.CreateKeyAsync(fixture.Api, ["inventory.reports.read"]);
