@@ -59,4 +59,19 @@ public sealed class ObservabilityOptions
     /// <summary>How often the data-consistency gauge recomputes every balance from the ledger (a full pass over the ledger).</summary>
     [Range(1, 86_400)]
     public int DataConsistencyCheckSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// OTLP endpoint traces are exported to (e.g. <c>http://otel-collector:4318/v1/traces</c>), or empty: no exporter (the
+    /// default). Needs <see cref="TracingEnabled"/>.
+    /// </summary>
+    [Url]
+    public string? OtlpTracesEndpoint { get; set; }
+
+    /// <summary><c>http/protobuf</c> (default) or <c>grpc</c> (then the endpoint is the collector's gRPC port, e.g. :4317).</summary>
+    [RegularExpression("^(http/protobuf|grpc)$")]
+    public string OtlpProtocol { get; set; } = "http/protobuf";
+
+    /// <summary>How long finished spans wait in the batch before they are sent.</summary>
+    [Range(100, 60_000)]
+    public int OtlpExportDelayMilliseconds { get; set; } = 5000;
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Smackdab.Inventory.Api.Dashboard;
@@ -47,11 +48,24 @@ public static class ObservabilitySetup
             });
         if (settings.TracingEnabled)
         {
-            telemetry.WithTracing(tracing => tracing
-                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(settings.TraceSampleRatio)))
-                .AddSource(InventoryTelemetry.NamePattern)
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation());
+            telemetry.WithTracing(tracing =>
+            {
+                tracing
+                    .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(settings.TraceSampleRatio)))
+                    .AddSource(InventoryTelemetry.NamePattern)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation();
+                // Off unless configured: the API never calls out on its own.
+                if (!string.IsNullOrWhiteSpace(settings.OtlpTracesEndpoint))
+                {
+                    tracing.AddOtlpExporter(otlp =>
+                    {
+                        otlp.Endpoint = new Uri(settings.OtlpTracesEndpoint);
+                        otlp.Protocol = settings.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                        otlp.BatchExportProcessorOptions.ScheduledDelayMilliseconds = settings.OtlpExportDelayMilliseconds;
+                    });
+                }
+            });
         }
 
         services.AddHealthChecks()
