@@ -69,6 +69,10 @@ REDIS_PID=$!
 PORT="$(smk_free_port 5280)"
 URL="http://127.0.0.1:$PORT"
 KEY="sk_soak_$(head -c 64 /dev/urandom | LC_ALL=C tr -dc 'a-z0-9' | head -c 24)"
+# Keys the API requires outside Development; the soak database is throwaway, so fresh ones per run do.
+CREDENTIAL_KEY="${Integrations__CredentialKey:-$(head -c 32 /dev/urandom | base64 | tr -d '\n')}"
+KEY_ENCRYPTION_KEY="${Jwt__KeyEncryptionKey:-$(head -c 32 /dev/urandom | base64 | tr -d '\n')}"
+Integrations__CredentialKey="$CREDENTIAL_KEY" Jwt__KeyEncryptionKey="$KEY_ENCRYPTION_KEY" \
 ConnectionStrings__Postgres="Host=127.0.0.1;Port=$SMK_PG_PORT;Database=smackdab_soak;Username=postgres" \
 ASPNETCORE_URLS="$URL" Seed__Demo=true SMACKDAB_DEMO_API_KEY="$KEY" \
 Redis__Configuration="127.0.0.1:$REDIS_PORT" \
