@@ -298,34 +298,23 @@ public sealed class DashboardService(InventoryDbContext db, OperationsFigures fi
 
     private async Task<WebhookPerformance> WebhooksAsync(DateTime since, CancellationToken ct)
     {
-        const string delivered = WebhookDeliveryStatuses.Delivered;
-        const string dead = WebhookDeliveryStatuses.DeadLettered;
         const string pending = WebhookDeliveryStatuses.Pending;
-        var counts = await db.WebhookDeliveries.AsNoTracking()
-            .Where(d => d.Status == pending || d.DeliveredAt >= since || d.DeadLetteredAt >= since)
-            .GroupBy(d => 1)
-            .Select(g => new
-            {
-                Delivered = g.Count(d => d.Status == delivered && d.DeliveredAt >= since),
-                Dead = g.Count(d => d.Status == dead && d.DeadLetteredAt >= since),
-                RetriedDelivered = g.Count(d => d.Status == delivered && d.DeliveredAt >= since && d.TotalAttempts > 1),
-                RetriedDead = g.Count(d => d.Status == dead && d.DeadLetteredAt >= since && d.TotalAttempts > 1),
-                Pending = g.Count(d => d.Status == pending),
-            })
-            .FirstOrDefaultAsync(ct);
+        // The filter only narrows the scan (pending, or finished since); the counts apply their own conditions.
+        var counts = await WebhookDeliveryCounts.CountAsync(
+            db.WebhookDeliveries.Where(d => d.Status == pending || d.DeliveredAt >= since || d.DeadLetteredAt >= since), since, ct);
         var averageMs = await db.WebhookDeliveryAttempts.AsNoTracking()
             .Where(a => a.Succeeded && a.AttemptedAt >= since)
             .AverageAsync(a => (double?)a.LatencyMs, ct);
-        var deliveredCount = counts?.Delivered ?? 0;
-        var deadCount = counts?.Dead ?? 0;
+        var deliveredCount = counts.Delivered;
+        var deadCount = counts.Dead;
         return new WebhookPerformance
         {
             DeliverySuccessRate = Percent(deliveredCount, deliveredCount + deadCount),
             AverageDeliveryTimeMs = averageMs is { } avg ? Math.Round(avg, 1) : null,
             DeliveredDeliveries24h = deliveredCount,
             FailedDeliveries24h = deadCount,
-            RetrySuccessRate = Percent(counts?.RetriedDelivered ?? 0, (counts?.RetriedDelivered ?? 0) + (counts?.RetriedDead ?? 0)),
-            PendingDeliveries = counts?.Pending ?? 0,
+            RetrySuccessRate = Percent(counts.RetriedDelivered, counts.RetriedDelivered + counts.RetriedDead),
+            PendingDeliveries = counts.Pending,
         };
     }
 

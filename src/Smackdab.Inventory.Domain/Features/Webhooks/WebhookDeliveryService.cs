@@ -83,32 +83,19 @@ public sealed class WebhookPerformanceQuery(InventoryDbContext db, TimeProvider 
     public async Task<WebhookPerformanceDto> ForAsync(string subscriptionId, CancellationToken ct)
     {
         var since = clock.GetUtcNow().UtcDateTime.AddHours(-24);
-        const string delivered = WebhookDeliveryStatuses.Delivered;
-        const string dead = WebhookDeliveryStatuses.DeadLettered;
-        const string pending = WebhookDeliveryStatuses.Pending;
-        var counts = await db.WebhookDeliveries.IgnoreQueryFilters().AsNoTracking()
-            .Where(d => d.SubscriptionId == subscriptionId)
-            .GroupBy(d => 1)
-            .Select(g => new
-            {
-                Delivered = g.Count(d => d.Status == delivered && d.DeliveredAt >= since),
-                Dead = g.Count(d => d.Status == dead && d.DeadLetteredAt >= since),
-                RetriedDelivered = g.Count(d => d.Status == delivered && d.DeliveredAt >= since && d.TotalAttempts > 1),
-                RetriedDead = g.Count(d => d.Status == dead && d.DeadLetteredAt >= since && d.TotalAttempts > 1),
-                Pending = g.Count(d => d.Status == pending),
-            })
-            .FirstOrDefaultAsync(ct);
+        var counts = await WebhookDeliveryCounts.CountAsync(
+            db.WebhookDeliveries.IgnoreQueryFilters().Where(d => d.SubscriptionId == subscriptionId), since, ct);
         var averageLatency = await db.WebhookDeliveryAttempts.AsNoTracking()
             .Where(a => a.SubscriptionId == subscriptionId && a.Succeeded && a.AttemptedAt >= since)
             .AverageAsync(a => (double?)a.LatencyMs, ct);
 
         return new WebhookPerformanceDto
         {
-            DeliverySuccessRate = Percent(counts?.Delivered ?? 0, (counts?.Delivered ?? 0) + (counts?.Dead ?? 0)),
+            DeliverySuccessRate = Percent(counts.Delivered, counts.Delivered + counts.Dead),
             AverageDeliveryTimeMs = averageLatency is { } avg ? Math.Round((decimal)avg, 1) : null,
-            FailedDeliveries24h = counts?.Dead ?? 0,
-            RetrySuccessRate = Percent(counts?.RetriedDelivered ?? 0, (counts?.RetriedDelivered ?? 0) + (counts?.RetriedDead ?? 0)),
-            PendingDeliveries = counts?.Pending ?? 0,
+            FailedDeliveries24h = counts.Dead,
+            RetrySuccessRate = Percent(counts.RetriedDelivered, counts.RetriedDelivered + counts.RetriedDead),
+            PendingDeliveries = counts.Pending,
         };
     }
 
